@@ -1,0 +1,35 @@
+"""Regenerate the shipped demo inputs under data/boundaries/ from the OSM extracts there.
+
+Run from the repository root: ``.venv/bin/python scripts/make_demo_data.py``. Seeded: the same
+files come out every time. The outputs are committed, so the demo and the tests do not run this.
+
+- Shenzhen: the real OSM walking network with synthetic communities, households and facilities
+  (``siting.pipeline.synth``), labelled synthetic.
+- Beijing: communities are the named residential compounds (landuse=residential) of the OSM
+  extract; households are estimated from its buildings when the plan runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import osmnx as ox
+
+from siting.pipeline.synth import synthesize, write_inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 20261123
+
+
+def shenzhen() -> None:
+    folder = ROOT / "data" / "boundaries" / "shenzhen"
+    G = ox.load_graphml(folder / "shenzhen_futian_walk.graphml")
+    frames = synthesize(G, households=36000, communities=14, seed=SEED, districts=2,
+                        large_share=0.3)
+    write_inputs(frames, folder)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    shenzhen()

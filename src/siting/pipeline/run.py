@@ -1,0 +1,277 @@
+"""``siting.plan``: read, measure, diagnose, site, and write — what ``siting plan`` runs.
+
+The run is written to a temporary folder beside the output folder and moved into place only when
+every file is complete, so an interrupted or failed run never leaves a half-written folder that looks
+finished.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import shutil
+import tempfile
+from dataclasses import replace
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting import __version__
+from siting import io as sio
+from siting.errors import SitingError
+from siting.network import build_network
+from siting.pipeline.analyse import Timings, analyse
+from siting.pipeline.config import PlanConfig, load_config
+from siting.pipeline.inputs import Inputs, households_total, read_inputs
+from siting.policy import load_profile
+from siting.result import PlanResult
+
+log = logging.getLogger(__name__)
+
+_VERSIONED = ("numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "networkx",
+              "osmnx", "highspy", "folium", "rasterio", "dask")
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, siting and the libraries that compute the numbers."""
+    out = {"python": platform.python_version(), "siting": __version__}
+    for name in _VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def plan(
+    config: str | Path | Mapping[str, Any] | PlanConfig,
+    *,
+    out: str | Path | None = None,
+    language: str | None = None,
+    write: bool = True,
+    communities_filter: Any = None,
+    verbose: bool | None = None,
+) -> PlanResult:
+    """Run a whole plan, as ``siting plan CONFIG`` does, and return its tables.
+
+    Parameters
+    ----------
+    config : str, pathlib.Path, mapping or PlanConfig
+        The plan's configuration (a TOML file or its parsed content).
+    out : str or pathlib.Path, optional
+        Output folder; overrides ``[plan] out``. Nothing is written when ``write`` is False.
+    language : {"zh", "en"}, optional
+        Language of the map, report and spreadsheet; overrides ``[plan] language``.
+    write : bool
+        Write ``results.gpkg``, ``map.html``, ``report.html``, ``summary.xlsx`` and ``run.json``.
+    communities_filter : callable, optional
+        Keeps a subset of the communities (used by batch runs: one district at a time).
+    verbose : bool, optional
+        Progress bars (default: when attached to a terminal).
+
+    Returns
+    -------
+    siting.result.PlanResult
+        The same tables the output files hold, as GeoDataFrames in the plan's metric CRS.
+
+    Raises
+    ------
+    siting.errors.InputError
+        Bad data or configuration, naming file, feature, column and fix.
+    siting.errors.InfeasibleError
+        A siting request that no plan can meet.
+    """
+    timings = Timings()
+    cfg = load_config(config)
+    if language:
+        cfg = replace(cfg, language=language)
+    profile = load_profile(cfg.policy, overrides=cfg.policy_overrides or None)
+    timings.lap("profile")
+
+    inputs = read_inputs(cfg, profile)
+    communities = inputs.communities
+    if communities_filter is not None:
+        communities = communities[communities_filter(communities)]
+    timings.lap("read_inputs")
+
+    hh_in = inputs.households_in
+    households = sio.assign_communities(inputs.households, communities)
+    if communities_filter is not None:
+        # One district of a county run: only the households of its communities; those outside
+        # every community are counted once, by the county run (see pipeline.batch).
+        households = households[households["community_id"].notna()]
+        hh_in = households_total(households)
+    outside = households["community_id"].isna()
+    warnings = list(inputs.warnings)
+    hh_outside = int(households.loc[outside, "households"].sum())
+    if outside.any():
+        warnings.append(f"{hh_outside} households ({int(outside.sum())} points) lie outside every "
+                        "community: kept with an empty community_id and counted, not dropped")
+    timings.lap("assign")
+
+    net = build_network(cfg.network, crs=inputs.crs, walk_filter=profile.settings.get("network"),
+                        online=cfg.network_online, verbose=verbose)
+    detached = getattr(net, "detached_summary", None)
+    if detached is not None and getattr(detached, "detached_pieces", 0):
+        warnings.append(str(detached))
+    timings.lap("network")
+    warnings.extend(_coords_check(cfg, households, net))
+
+    result_a = analyse(communities, households, inputs.facilities, net, profile,
+                       analysis=dict(cfg.analysis), timings=timings, verbose=verbose)
+    warnings.extend(result_a.warnings)
+
+    sites = siting_summary = None
+    if cfg.siting:
+        from siting.optimize.plans import plan_sites
+
+        plans = plan_sites(cfg.siting, net=net, profile=profile, communities=result_a.communities,
+                           households=result_a.households, facilities=result_a.facilities,
+                           candidates=inputs.candidates, hh_snapped=result_a.hh_snapped,
+                           fac_snapped=result_a.fac_snapped, seed=cfg.seed, verbose=verbose)
+        sites, siting_summary = plans.sites, plans.summary
+        warnings.extend(plans.warnings)
+        timings.lap("siting")
+
+    hh_out = households_total(result_a.households)
+    counts = {
+        "households_in": hh_in,
+        "household_points_in": int(len(households)),
+        "households_out": hh_out,
+        "household_points_out": int(len(result_a.households)),
+        "households_outside_communities": hh_outside,
+        "households_in_communities": int(result_a.communities["households"].sum()),
+        "communities": int(len(result_a.communities)),
+        "facilities": int(len(inputs.facilities)),
+        "facilities_by_type": {str(k): int(v) for k, v in
+                               inputs.facilities["type"].value_counts().sort_index().items()},
+        **result_a.counts,
+    }
+    if hh_in != hh_out:  # pragma: no cover - a bug, never data
+        raise SitingError(f"households in ({hh_in}) != households out ({hh_out}): please report")
+
+    synthetic = cfg.synthetic or _any_synthetic(inputs)
+    manifest = {
+        "plan": cfg.name,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "synthetic": synthetic,
+        "config": str(cfg.source) if cfg.source else None,
+        "inputs": inputs.files,
+        "households_source": inputs.households_source,
+        "facilities_source": inputs.facilities_source,
+        "crs": inputs.crs.to_string(),
+        "profile": _profile_manifest(profile),
+        "parameters": _parameters(cfg),
+        "versions": versions(),
+        "counts": counts,
+        "warnings": warnings,
+        "timings_s": timings.steps,
+    }
+    result = PlanResult(
+        name=cfg.name, profile=profile, communities=result_a.communities,
+        households=result_a.households, facilities=result_a.facilities, rules=result_a.rules,
+        centres=result_a.centres, service_areas=result_a.service_areas, sites=sites,
+        siting_summary=siting_summary, network_edges=_edges_for_map(net), manifest=manifest,
+        warnings=warnings, synthetic=synthetic,
+    )
+    target = Path(out) if out is not None else cfg.out
+    if write:
+        if target is None:
+            target = Path("outputs") / _slug(cfg.name)
+        write_result(result, target, language=cfg.language)
+    return result
+
+
+def write_result(result: PlanResult, out: Path, *, language: str = "zh") -> dict[str, Path]:
+    """Write every output file into ``out`` atomically (a temporary folder, then a rename)."""
+    from siting.report import write_outputs
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        paths = write_outputs(result, tmp, language=language)
+        manifest = dict(result.manifest)
+        manifest["timings_s"] = dict(manifest.get("timings_s", {}))
+        manifest["outputs"] = sorted(p.name for p in tmp.iterdir())
+        manifest["outputs"].append("run.json")
+        (tmp / "run.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2,
+                                                 default=_json_default), encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("wrote %s", out)
+    return {name: out / Path(p).name for name, p in paths.items()}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def _profile_manifest(profile: Any) -> dict[str, Any]:
+    to_dict = getattr(profile, "to_dict", None)
+    body = to_dict() if callable(to_dict) else {}
+    return {"name": profile.name, "title": getattr(profile, "title", None), "content": body}
+
+
+def _parameters(cfg: PlanConfig) -> dict[str, Any]:
+    return {
+        "policy": cfg.policy, "policy_overrides": dict(cfg.policy_overrides), "coords": cfg.coords,
+        "language": cfg.language, "seed": cfg.seed, "analysis": dict(cfg.analysis),
+        "siting": [{k: v for k, v in vars(r).items() if v is not None} for r in cfg.siting],
+        "network": str(cfg.network), "network_online": cfg.network_online,
+    }
+
+
+def _any_synthetic(inputs: Inputs) -> bool:
+    frames = [inputs.communities, inputs.households, inputs.facilities]
+    return any("synthetic" in f and bool(pd.Series(f["synthetic"]).fillna(False).astype(bool).any())
+               for f in frames)
+
+
+def _edges_for_map(net: Any) -> gpd.GeoDataFrame | None:
+    try:
+        return net.edges_gdf()
+    except Exception:  # noqa: BLE001 - the map can do without streets
+        log.debug("no edges for the map", exc_info=True)
+        return None
+
+
+def _coords_check(cfg: PlanConfig, households: gpd.GeoDataFrame, net: Any) -> list[str]:
+    """Warn when the household points look GCJ-02 / BD-09 shifted against the OSM streets."""
+    suggest = getattr(sio, "suggest_coords", None)
+    if suggest is None or cfg.coords != "wgs84" or len(households) < 5:
+        return []
+    try:
+        edges = net.edges_gdf().to_crs("EPSG:4326")
+        pts = households.geometry.to_crs("EPSG:4326")
+        guess = suggest(pts, edges.geometry)
+    except Exception:  # noqa: BLE001 - a check, not a step
+        log.debug("coordinate check skipped", exc_info=True)
+        return []
+    if guess and guess != "wgs84":
+        return [f"the household points sit systematically off the streets as if they were {guess} "
+                f"(e.g. from 高德/腾讯/百度 maps); if so, set coords = \"{guess}\" under [inputs]"]
+    return []
+
+
+def _slug(name: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    return keep.strip("_") or "plan"
