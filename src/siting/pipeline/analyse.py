@@ -130,7 +130,8 @@ def analyse(
 
     # Distances from every household to the nearest facility of each type.
     types = list(profile.settings.get("facility_types", {})) or sorted(facilities["type"].unique())
-    dist = access.nearest_by_type(net, hh_snap, facilities, fac_snap, types=types)
+    dist = access.nearest_by_type(net, hh_snap, facilities, fac_snap, types=types,
+                                  index=households.index)
     households = households.join(dist)
     for t in types:
         col = f"dist_{t}_m"
@@ -158,7 +159,7 @@ def analyse(
 
     # Service radius from each community's centre.
     radius, centres = access.service_radius(net, communities, households[assigned],
-                                            hh_snap.subset(np.flatnonzero(assigned.to_numpy())),
+                                            hh_snap[np.flatnonzero(assigned.to_numpy())],
                                             facilities, fac_snap, verbose=verbose)
     communities = communities.join(radius)
     timings.lap("service_radius")
@@ -186,7 +187,7 @@ def analyse(
         sel = facilities["type"].isin(wanted).to_numpy()
         if sel.any():
             areas = access.service_areas(
-                net, facilities[sel], fac_snap.subset(np.flatnonzero(sel)),
+                net, facilities[sel], fac_snap[np.flatnonzero(sel)],
                 minutes_to_m={float(m): profile.walk_distance_m(float(m)) for m in minutes},
                 buffer_m=float(opts.get("service_area_buffer_m", 40.0)),
                 mode="disks", merge=opts.get("service_area_merge", "overlap"))

@@ -1,0 +1,334 @@
+"""Siting plans: for each facility type a configuration asks for, where to put the new sites.
+
+This module turns a ``[siting.<type>]`` request into a cost matrix and hands it to the location
+models of :mod:`siting.optimize` (HiGHS does the solving); it writes nothing by hand but the choice of
+model per request:
+
+- ``new_sites = N`` → :func:`max_coverage`: the N new sites (existing ones kept open) that bring the
+  most demand inside the type's circle;
+- ``new_sites = "min"`` → :func:`set_cover`: the fewest new sites that put every household that any
+  site could reach inside the circle; the households no site can reach are reported;
+- shelters → :func:`capacitated_coverage`: every resident needs a place, not just a shelter in range;
+  capacity = usable area ÷ the profile's area per person.
+
+Demand rows are household points in a community; columns are existing facilities of the type (fixed)
+followed by the candidates (from the candidates file, or generated on the network by
+:func:`generate_candidates`). Distances come from :func:`siting.network.distance_matrix`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting.errors import InfeasibleError, InputError
+from siting.network import distance_matrix, nearest_distance
+from siting.optimize import capacitated_coverage, max_coverage, set_cover
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SitePlans:
+    """All siting plans of a run.
+
+    Attributes
+    ----------
+    sites : geopandas.GeoDataFrame
+        site_id, type, status (``existing`` / ``new``), households_served, candidate_id, geometry.
+    summary : pandas.DataFrame
+        One row per type: the circle, the model, its status, bound and gap, new sites, and before /
+        after figures (households covered, share, mean and 95th-percentile walking distance).
+    warnings : list of str
+    """
+
+    sites: gpd.GeoDataFrame
+    summary: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+
+def generate_candidates(
+    net: Any, communities: gpd.GeoDataFrame, *, spacing_m: float = 150.0
+) -> gpd.GeoDataFrame:
+    """Candidate sites: network nodes of the main piece, thinned to one per grid cell, inside communities.
+
+    Parameters
+    ----------
+    net : siting.network.WalkNetwork
+    communities : geopandas.GeoDataFrame
+        Candidates are kept only inside these polygons (a site must serve a community).
+    spacing_m : float
+        Grid cell size: at most one candidate per cell (the node nearest the cell's centre).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``candidate_id`` (``G00001``…), columns ``types`` (empty: any type), ``capacity``,
+        ``area_m2``, ``cost`` (all missing: unknown for a generated site).
+    """
+    if spacing_m <= 0:
+        raise InputError("candidate_spacing_m must be positive")
+    xy = np.asarray(net.node_xy)
+    main = np.asarray(net.component) == 0
+    idx = np.flatnonzero(main)
+    cell = np.floor(xy[idx] / spacing_m).astype(np.int64)
+    centre = (cell + 0.5) * spacing_m
+    off = np.hypot(*(xy[idx] - centre).T)
+    order = np.lexsort((off, cell[:, 1], cell[:, 0]))
+    keys = cell[order]
+    first = np.ones(len(order), bool)
+    first[1:] = np.any(keys[1:] != keys[:-1], axis=1)
+    chosen = idx[order[first]]
+    pts = gpd.GeoSeries(gpd.points_from_xy(xy[chosen, 0], xy[chosen, 1]), crs=net.crs)
+    inside = pts.within(communities.geometry.union_all()).to_numpy()
+    pts = pts[inside].reset_index(drop=True)
+    ids = pd.Index([f"G{i + 1:05d}" for i in range(len(pts))], name="candidate_id")
+    return gpd.GeoDataFrame({"types": [()] * len(pts), "capacity": np.nan, "area_m2": np.nan,
+                             "cost": np.nan}, geometry=pts.to_numpy(), index=ids, crs=net.crs)
+
+
+def _circle_for(req: Any, profile: Any) -> tuple[float, str, float | None]:
+    """The radius (m) for a request, where it came from, and its minutes (None for shelters)."""
+    if req.radius_m is not None:
+        return float(req.radius_m), "configuration radius_m", None
+    if req.type == "shelter" and req.minutes is None:
+        shelter = profile.settings.get("shelter", {})
+        radii = shelter.get("radius_m", {})
+        if isinstance(radii, dict) and req.shelter_class in radii:
+            return float(radii[req.shelter_class]), f"shelter.{req.shelter_class} (GB51143)", None
+        raise InputError(f"the profile has no shelter radius for class `{req.shelter_class}`; "
+                         f"set radius_m under [siting.shelter] or use one of {sorted(radii)}")
+    rules = [r for r in profile.circle_rules() if r.params.get("facility_type") == req.type]
+    minutes = req.minutes if req.minutes is not None else (
+        float(rules[0].params["minutes"]) if rules else None)
+    if minutes is None:
+        raise InputError(f"no circle rule for `{req.type}` in profile {profile.name}; set minutes or "
+                         f"radius_m under [siting.{req.type}]")
+    elderly = req.elderly if req.elderly is not None else (
+        bool(rules[0].params.get("elderly", False)) if rules else False)
+    source = rules[0].id if rules and req.minutes is None else "configuration minutes"
+    return profile.walk_distance_m(float(minutes), elderly=elderly), source, float(minutes)
+
+
+def _weights(req: Any, households: pd.DataFrame) -> tuple[np.ndarray, str]:
+    """Demand per household point: elderly for elder care where given, else as asked, else households."""
+    choice = req.weight or ("elderly" if req.type == "eldercare" else "households")
+    for col in (choice, "residents", "households"):
+        if col in households and households[col].notna().all():
+            return households[col].to_numpy(float), col
+    return households["households"].to_numpy(float), "households"
+
+
+def _capacities(frame: pd.DataFrame, profile: Any) -> np.ndarray:
+    """Shelter places: the ``capacity`` column, else usable area ÷ area per person, else NaN."""
+    shelter = profile.settings.get("shelter", {})
+    per_person = shelter.get("area_per_person_m2", 1.0)
+    if isinstance(per_person, dict):
+        per_person = per_person.get("emergency", next(iter(per_person.values())))
+    usable = float(shelter.get("usable_area_share", 1.0))
+    n = len(frame)
+    area = pd.to_numeric(frame["area_m2"], errors="coerce").to_numpy(float) if "area_m2" in frame \
+        else np.full(n, np.nan)
+    given = pd.to_numeric(frame["capacity"], errors="coerce").to_numpy(float) if "capacity" in frame \
+        else np.full(n, np.nan)
+    return np.where(np.isfinite(given), given, area * usable / float(per_person))
+
+
+def _weighted_p95(values: np.ndarray, weights: np.ndarray) -> float:
+    ok = np.isfinite(values) & (weights > 0)
+    if not ok.any():
+        return float("nan")
+    v, w = values[ok], weights[ok]
+    order = np.argsort(v)
+    cum = np.cumsum(w[order])
+    return float(v[order][np.searchsorted(cum, 0.95 * cum[-1])])
+
+
+def _figures(dist: np.ndarray, hh: np.ndarray, radius: float) -> dict[str, float]:
+    covered = np.isfinite(dist) & (dist <= radius)
+    ok = np.isfinite(dist)
+    mean = float(np.average(dist[ok], weights=hh[ok])) if ok.any() and hh[ok].sum() > 0 else np.nan
+    return {"households_covered": float(hh[covered].sum()),
+            "share_covered": float(hh[covered].sum() / hh.sum()) if hh.sum() else np.nan,
+            "mean_dist_m": mean, "p95_dist_m": _weighted_p95(dist, hh)}
+
+
+def plan_sites(
+    requests: Sequence[Any], *, net: Any, profile: Any, communities: gpd.GeoDataFrame,
+    households: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame | None, hh_snapped: Any, fac_snapped: Any, seed: int = 0,
+    verbose: bool | None = None,
+) -> SitePlans:
+    """Solve every siting request of a plan.
+
+    Parameters
+    ----------
+    requests : sequence of siting.pipeline.config.SitingRequest
+    net : siting.network.WalkNetwork
+    profile : siting.policy.Profile
+    communities, households, facilities : geopandas.GeoDataFrame
+        As the analysis left them (households with ``community_id`` and ``dist_<type>_m``).
+    candidates : geopandas.GeoDataFrame, optional
+        Candidate sites; generated on the network when None.
+    hh_snapped, fac_snapped : siting.network.Snapped
+        Row-aligned with ``households`` and ``facilities``.
+    seed : int
+        Reserved for randomised heuristics (the models used here are deterministic).
+    verbose : bool, optional
+
+    Returns
+    -------
+    SitePlans
+    """
+    del seed  # the exact models and their greedy warm starts are deterministic
+    warnings: list[str] = []
+    site_frames, rows = [], []
+    in_comm = households["community_id"].notna().to_numpy()
+    generated = None
+    for req in requests:
+        radius, radius_source, minutes = _circle_for(req, profile)
+        demand_idx = np.flatnonzero(in_comm)
+        hh = households.iloc[demand_idx]
+        weight, weight_col = _weights(req, hh)
+        hh_count = hh["households"].to_numpy(float)
+
+        existing = facilities[facilities["type"] == req.type]
+        ex_pos = np.flatnonzero((facilities["type"] == req.type).to_numpy())
+        if candidates is not None:
+            types = candidates["types"]
+            ok = types.apply(lambda t: (not t) or req.type in t).to_numpy()
+            cand = candidates[ok]
+        else:
+            if generated is None:
+                generated = generate_candidates(net, communities, spacing_m=req.candidate_spacing_m)
+            cand = generated
+        cand_snap = net.snap(cand.geometry)
+        cols_snap = _concat_snapped(fac_snapped[ex_pos], cand_snap)
+        fixed = np.arange(len(existing))
+        cost = distance_matrix(net, hh_snapped[demand_idx], cols_snap, cutoff_m=radius,
+                               verbose=verbose)
+        coverable = np.diff(cost.indptr) > 0
+        n_uncoverable = float(hh_count[~coverable].sum())
+        if n_uncoverable:
+            warnings.append(f"{req.type}: {n_uncoverable:.0f} households are beyond {radius:.0f} m of "
+                            "every existing and candidate site: no plan can reach them")
+        model, sol, cap_note = _solve(req, cost, coverable, weight, fixed, hh, cand, existing,
+                                      profile, warnings, radius)
+        chosen = np.asarray(sol.sites, dtype=np.int64)
+        new_cols = chosen[chosen >= len(existing)]
+        n_new = len(new_cols)
+
+        # Before / after: distance to the nearest site of the type, before and after the plan.
+        before = hh[f"dist_{req.type}_m"].to_numpy(float) if f"dist_{req.type}_m" in hh else \
+            np.full(len(hh), np.nan)
+        all_sites = _concat_snapped(fac_snapped[ex_pos], cand_snap[new_cols - len(existing)])
+        if len(all_sites):
+            after, _ = nearest_distance(net, hh_snapped[demand_idx], all_sites)
+        else:
+            after = np.full(len(hh), np.nan)
+        fb, fa = _figures(before, hh_count, radius), _figures(after, hh_count, radius)
+        row = {"type": req.type, "request": str(req.new_sites), "radius_m": radius,
+               "minutes": minutes, "radius_source": radius_source, "model": model,
+               "weight": weight_col, "status": sol.status, "objective": sol.objective,
+               "bound": sol.bound, "gap": sol.gap, "existing_sites": len(existing),
+               "candidates": len(cand), "new_sites": n_new,
+               "households_unreachable": n_uncoverable, "capacity_note": cap_note}
+        row.update({f"before_{k}": v for k, v in fb.items()})
+        row.update({f"after_{k}": v for k, v in fa.items()})
+        rows.append(row)
+
+        served = _served(sol, hh_count, len(existing) + len(cand))
+        ex_rows = gpd.GeoDataFrame({
+            "site_id": existing.index.astype(str), "type": req.type, "status": "existing",
+            "households_served": served[: len(existing)], "candidate_id": None,
+            "name": existing.get("name")}, geometry=existing.geometry.to_numpy(), crs=net.crs)
+        new_rows = gpd.GeoDataFrame({
+            "site_id": [f"new-{req.type}-{k + 1}" for k in range(n_new)], "type": req.type,
+            "status": "new", "households_served": served[new_cols],
+            "candidate_id": cand.index[new_cols - len(existing)].astype(str), "name": None},
+            geometry=cand.geometry.to_numpy()[new_cols - len(existing)], crs=net.crs)
+        site_frames += [ex_rows, new_rows]
+        log.info("%s: %s → %d new sites (%s, gap %s); covered %.0f → %.0f households", req.type,
+                 req.new_sites, n_new, sol.status, sol.gap, fb["households_covered"],
+                 fa["households_covered"])
+    sites = (pd.concat(site_frames, ignore_index=True) if site_frames else
+             gpd.GeoDataFrame(columns=["site_id", "type", "status", "households_served",
+                                       "candidate_id", "name", "geometry"], crs=net.crs))
+    return SitePlans(sites=gpd.GeoDataFrame(sites, crs=net.crs), summary=pd.DataFrame(rows),
+                     warnings=warnings)
+
+
+def _solve(req: Any, cost: Any, coverable: np.ndarray, weight: np.ndarray, fixed: np.ndarray,
+           hh: pd.DataFrame, cand: pd.DataFrame, existing: pd.DataFrame, profile: Any,
+           warnings: list[str], radius: float) -> tuple[str, Any, str]:
+    """Pick and run the model for one request. Rows no site can reach are left out of the model."""
+    rows = np.flatnonzero(coverable)
+    sub = cost[rows]
+    tl = req.time_limit_s
+    n_fixed = len(fixed)
+    if req.type == "shelter":
+        cap = np.concatenate([_capacities(existing, profile), _capacities(cand, profile)])
+        residents = hh["residents"].to_numpy(float) if hh["residents"].notna().all() else \
+            hh["households"].to_numpy(float) * float(
+                profile.settings.get("households", {}).get("residents_per_household", 2.62))
+        if np.isfinite(cap).all() and len(rows):
+            p = None if req.new_sites == "min" else n_fixed + int(req.new_sites)
+            try:
+                sol = capacitated_coverage(sub, radius, cap,
+                                           residents[rows], p=p, fixed=fixed, time_limit=tl)
+                return "capacitated_coverage", _expand(sol, rows, len(coverable)), "places checked"
+            except InfeasibleError as exc:
+                warnings.append(f"shelter: every resident cannot have a place: {exc}; sited for "
+                                "coverage in range instead")
+        else:
+            warnings.append("shelter: some sites have neither capacity nor area, so places per "
+                            "resident could not be checked; sited for coverage in range only")
+        note = "places not checked (capacity unknown)"
+    else:
+        note = ""
+    if req.new_sites == "min":
+        if not len(rows):
+            return "set_cover", _empty(len(coverable), fixed), note
+        sol = set_cover(sub, radius, fixed=fixed, time_limit=tl)
+        return "set_cover", _expand(sol, rows, len(coverable)), note
+    p = n_fixed + int(req.new_sites)
+    p = min(p, cost.shape[1])
+    sol = max_coverage(cost, radius, p, weights=weight, fixed=fixed,
+                       time_limit=tl)
+    return "max_coverage", sol, note
+
+
+def _expand(sol: Any, rows: np.ndarray, n: int) -> Any:
+    """Map a solution on a row subset back to all rows (assignment -1 for the rows left out)."""
+    from dataclasses import replace
+
+    assignment = np.full(n, -1, dtype=np.int64)
+    assignment[rows] = sol.assignment
+    return replace(sol, assignment=assignment)
+
+
+def _empty(n: int, fixed: np.ndarray) -> Any:
+    from siting.optimize.solution import make_solution
+
+    return make_solution(model="set_cover", sites=fixed, objective=0.0, bound=0.0, status="optimal",
+                         assignment=np.full(n, -1), sense="min", fixed=fixed,
+                         unreachable=np.arange(n), uncovered=np.arange(n), covered_weight=0.0,
+                         total_weight=None, runtime_s=0.0)
+
+
+def _served(sol: Any, hh_count: np.ndarray, n_cols: int) -> np.ndarray:
+    a = np.asarray(sol.assignment)
+    ok = a >= 0
+    return np.bincount(a[ok], weights=hh_count[ok], minlength=n_cols)
+
+
+def _concat_snapped(a: Any, b: Any) -> Any:
+    """Two Snapped sets one after the other (same network)."""
+    cls = type(a)
+    return cls(**{name: np.concatenate([getattr(a, name), getattr(b, name)])
+                  for name in a.__dataclass_fields__})
