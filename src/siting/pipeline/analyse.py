@@ -57,16 +57,18 @@ def circle_limits(profile: Any) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        ``rule_id``, ``type``, ``minutes``, ``elderly``, ``limit_m``, ``target_share``.
+        ``rule_id``, ``type``, ``minutes`` (None for a radius rule such as shelters), ``elderly``,
+        ``limit_m`` (the profile's conversion, elderly speed included), ``target_share``.
     """
     out = []
     for rule in profile.circle_rules():
         p = rule.params
-        minutes = float(p["minutes"])
-        elderly = bool(p.get("elderly", False))
-        out.append({"rule_id": rule.id, "type": p["facility_type"], "minutes": minutes,
-                    "elderly": elderly, "limit_m": profile.walk_distance_m(minutes, elderly=elderly),
-                    "target_share": float(p.get("target_share", 1.0))})
+        minutes = p.get("minutes")
+        out.append({"rule_id": rule.id, "type": p["facility_type"],
+                    "minutes": None if minutes is None else float(minutes),
+                    "elderly": bool(p.get("elderly", False)),
+                    "limit_m": profile.circle_radius_m(rule),
+                    "target_share": p.get("target_share", 1.0)})
     return out
 
 
@@ -179,9 +181,9 @@ def analyse(
     timings.lap("rules")
 
     areas = None
-    minutes = opts.get("service_area_minutes")
-    if minutes is None:
-        minutes = sorted({5.0, 10.0, 15.0})
+    sa_settings = profile.settings.get("service_areas", {})
+    minutes = opts.get("service_area_minutes", sa_settings.get("minutes", []))
+    buffer_m = float(opts.get("service_area_buffer_m", sa_settings.get("buffer_m", 40.0)))
     if minutes and len(facilities):
         wanted = opts.get("service_area_types") or sorted({c["type"] for c in circles})
         sel = facilities["type"].isin(wanted).to_numpy()
@@ -189,7 +191,7 @@ def analyse(
             areas = access.service_areas(
                 net, facilities[sel], fac_snap[np.flatnonzero(sel)],
                 minutes_to_m={float(m): profile.walk_distance_m(float(m)) for m in minutes},
-                buffer_m=float(opts.get("service_area_buffer_m", 40.0)),
+                buffer_m=buffer_m,
                 mode="disks", merge=opts.get("service_area_merge", "overlap"))
     timings.lap("service_areas")
 
@@ -215,7 +217,8 @@ def community_metrics(
     hh = households[households["community_id"].notna()]
     grouped = hh.groupby("community_id")
     m = pd.DataFrame(index=idx)
-    m["kind"] = communities.get("kind", pd.Series("urban", index=idx)).fillna("urban")
+    # An unknown kind stays unknown: rules that depend on it are then not assessable, not guessed.
+    m["kind"] = communities["kind"] if "kind" in communities else pd.Series(None, index=idx)
     m["households"] = grouped["households"].sum().reindex(idx).fillna(0)
     ratio = float(profile.settings.get("households", {}).get("residents_per_household", 2.62))
     given = grouped["residents"].apply(lambda s: s.notna().all()).reindex(idx).fillna(False)

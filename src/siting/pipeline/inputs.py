@@ -107,6 +107,7 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
             default_levels=dict(buildings_cfg.get("default_levels", {})),
             residential_types=list(buildings_cfg.get("residential_types", [])),
             residential_areas=areas if areas is not None else communities,
+            yes_inside_residential=bool(buildings_cfg.get("yes_inside_residential", True)),
         )
         hh_source = f"{cfg.buildings} (estimated from buildings)"
         warnings.append(f"households estimated from {len(buildings)} buildings "
@@ -136,7 +137,8 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
 
     candidates = None
     if cfg.candidates is not None:
-        candidates = sio.read_candidates(cfg.candidates, coords=coords, crs=crs)
+        candidates = sio.read_candidates(cfg.candidates, coords=coords, crs=crs,
+                                        facility_types=known_types or None)
 
     files = {}
     for key, path in cfg.input_paths().items():
