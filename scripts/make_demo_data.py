@@ -16,6 +16,7 @@ from pathlib import Path
 
 import osmnx as ox
 
+from siting.io import communities_from_osm
 from siting.pipeline.synth import synthesize, write_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,17 @@ def shenzhen() -> None:
     write_inputs(frames, folder)
 
 
+def beijing() -> None:
+    folder = ROOT / "data" / "boundaries" / "beijing"
+    communities = communities_from_osm(folder / "beijing_haidian_xueqing.osm")
+    communities["name"] = communities["name"].fillna(
+        communities.index.to_series().map(lambda i: f"未命名居住区 ({i})"))
+    out = communities[["name", "kind", "geometry"]].reset_index().to_crs("EPSG:4326")
+    out["source"] = "OpenStreetMap landuse=residential (© OpenStreetMap contributors, ODbL)"
+    out.to_file(folder / "communities.geojson", driver="GeoJSON")
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
     shenzhen()
+    beijing()
