@@ -6,6 +6,7 @@ exactly once, so the totals read here travel to ``run.json`` and are checked aga
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -58,6 +59,12 @@ def _is_osm(path: Path | str | None) -> bool:
     return path is not None and str(path).lower().endswith(_OSM_SUFFIXES)
 
 
+@functools.lru_cache(maxsize=2)
+def _osm_features(path: Path) -> Any:
+    """An OSM file's features, parsed once however many inputs it provides."""
+    return sio.read_osm_features(path)
+
+
 def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
     """Read and validate the communities, demand, facilities and candidates of a plan.
 
@@ -96,8 +103,9 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
         hh_source = str(cfg.households)
     elif cfg.buildings is not None:
         if _is_osm(cfg.buildings):
-            buildings = sio.buildings_from_osm(cfg.buildings, crs=crs)
-            areas = sio.communities_from_osm(cfg.buildings, crs=crs)
+            features = _osm_features(cfg.buildings)
+            buildings = sio.buildings_from_osm(features, crs=crs)
+            areas = sio.communities_from_osm(features, crs=crs)
         else:
             buildings = sio.read_buildings(cfg.buildings, coords=coords, crs=crs)
             areas = None
@@ -124,8 +132,8 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
                                          facility_types=known_types or None)
         fac_source = str(cfg.facilities)
     elif _is_osm(cfg.network):
-        facilities = sio.facilities_from_osm(cfg.network, tag_table=settings.get("osm_facilities", []),
-                                             crs=crs)
+        facilities = sio.facilities_from_osm(_osm_features(cfg.network),
+                                             tag_table=settings.get("osm_facilities", []), crs=crs)
         fac_source = f"{cfg.network} (OpenStreetMap tags)"
         warnings.append("facilities taken from OpenStreetMap tags: OSM may miss facilities "
                         "(elder care and service centres are often unmapped); check before deciding")
