@@ -1,0 +1,87 @@
+"""The report's tables against independent computations."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from report_fakes import make_result
+
+from siting.report import tables
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.floats(0, 5000), min_size=1, max_size=30),
+       data=st.data(), q=st.sampled_from([0.1, 0.5, 0.95, 1.0]))
+def test_weighted_quantile_equals_repeated_values(values, data, q):
+    weights = data.draw(st.lists(st.integers(0, 5), min_size=len(values), max_size=len(values)))
+    v, w = np.array(values), np.array(weights, dtype=float)
+    got = tables.weighted_quantile(v, w, q)
+    repeated = np.repeat(v, w.astype(int))
+    if repeated.size == 0:
+        assert np.isnan(got)
+    else:
+        assert got == np.quantile(repeated, q, method="inverted_cdf")
+
+
+def test_distance_table_counts_unreachable():
+    r = make_result(4)
+    t = tables.distance_table(r).set_index("type")
+    hh = r.households
+    d = hh["dist_shelter_m"]
+    assert t.loc["shelter", "unreachable"] == hh.loc[d.isna(), "households"].sum()
+    assert t.loc["shelter", "reachable"] + t.loc["shelter", "unreachable"] == hh["households"].sum()
+    ok = d.notna()
+    assert np.isclose(t.loc["shelter", "mean_m"],
+                      (d[ok] * hh.loc[ok, "households"]).sum() / hh.loc[ok, "households"].sum())
+
+
+def test_coverage_table_weights_by_households():
+    r = make_result(5)
+    t = tables.coverage_table(r).set_index("type")
+    c = r.communities
+    ok = c["coverage_shelter"].notna()
+    want = 100 * (c.loc[ok, "coverage_shelter"] * c.loc[ok, "households"]).sum() / c.loc[ok, "households"].sum()
+    assert np.isclose(t.loc["shelter", "coverage_pct"], want)
+    assert t.loc["shelter", "not_assessed"] == 1
+
+
+def test_summary_conserves_households():
+    r = make_result(6)
+    s = dict(tables.summary(r))
+    assert s["n_households_in"] + s["n_households_out"] == s["n_households"] == r.households["households"].sum()
+
+
+def test_rules_table_without_profile_uses_table_threshold():
+    from dataclasses import replace
+
+    r = replace(make_result(7), profile=None)
+    t = tables.rules_table(r, "en").set_index("rule_id")
+    assert t.loc["shelter.emergency", "threshold"] == "≤ 500 m"
+    assert t.loc["size.urban", "threshold"] == "1000–3000 户"
+    src = tables.sources_table(r)
+    assert set(src["key"]) == {"QH-2017", "XC-2023", "GB51143", "OSM"}
+
+
+def test_atomic_path_keeps_suffix(tmp_path):
+    with tables.atomic_path(tmp_path / "a.gpkg") as tmp:
+        assert tmp.suffix == ".gpkg" and tmp.parent == tmp_path and not tmp.exists()
+        tmp.write_text("x")
+    assert (tmp_path / "a.gpkg").read_text() == "x"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.gpkg"]
+
+
+def test_coverage_of_a_rule_is_named_by_the_rule():
+    from dataclasses import replace
+
+    r = make_result(8)
+    com = r.communities.copy()
+    com["coverage_circle.eldercare15"] = 0.5
+    r = replace(r, communities=com)
+    titles = tables.rule_titles(r, "zh")
+    cov = tables.localize(tables.coverage_table(r), "zh", rule_titles=titles)
+    assert "circle.eldercare15 一刻钟居家养老服务圈" in set(cov.iloc[:, 0])
+    assert "养老服务设施" in set(cov.iloc[:, 0])  # a facility type keeps its name
+    heads = tables.localize(tables.communities_table(r, "en"), "en",
+                            rule_titles=tables.rule_titles(r, "en")).columns
+    assert "Coverage: circle.eldercare15 15-minute elder-care circle (%)" in heads
