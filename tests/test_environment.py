@@ -33,8 +33,9 @@ def _environment() -> set[str]:
         if line.startswith("dependencies:"):
             in_deps = True
             continue
-        match = re.match(r"^  - ([A-Za-z0-9_.\-\[\]]+)", line)
-        if in_deps and match:
+        # conda packages at "  - name", pip-only packages at "      - name" under "  - pip:"
+        match = re.match(r"^(?:  |      )- ([A-Za-z0-9_.\-\[\]]+)", line)
+        if in_deps and match and not match.group(1).startswith("-"):
             names.add(_name(match.group(1)))
     return names - {"python", "pip"}
 

@@ -92,11 +92,21 @@ def test_distance_formatting_uses_walking_speed():
     assert _fmt_dist(None, 60.0, "zh") == "不可达"
 
 
-def test_only_leaflet_from_network(html_zh):
+def test_self_contained_no_script_or_style_from_network(html_zh):
     links = re.findall(r'<(?:script|link)[^>]*(?:src|href)="(https?://[^"]*)"', html_zh)
-    assert links and all("leaflet" in u for u in links)
+    assert links == []  # Leaflet itself is inlined (django-js-lib-leaflet)
+    assert "Leaflet (BSD-2-Clause)" in html_zh and ".leaflet-container" in html_zh
+    assert "url(images/" not in html_zh  # control icons inlined as data URIs
     # offline fallback: a static overview inside the file
     assert 'id="siting-offline"' in html_zh and "data:image/png;base64," in html_zh
+
+
+def test_cdn_links_kept_when_leaflet_files_missing(monkeypatch):
+    from siting.report import maps
+
+    page = f'<link rel="stylesheet" href="{maps.LEAFLET_CSS}"/><script src="{maps.LEAFLET_JS}"></script>'
+    monkeypatch.setattr(maps, "_leaflet_files", lambda: None)
+    assert maps.inline_leaflet(page) == page
 
 
 def test_coloured_by_rule_and_bad_column(tmp_path, caplog):

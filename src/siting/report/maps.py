@@ -4,12 +4,14 @@ folium (Leaflet) draws the map; geopandas reprojects to WGS84 here and nowhere e
 the legend, title, banner and attribution boxes (plain HTML; folium has no legend element) and a
 ten-line offline fallback.
 
-Offline use. folium links Leaflet from a CDN and cannot inline it (branca can embed a script only by
-downloading it at render time, which needs the network too). So the map keeps Leaflet's CDN link, drops
-folium's other default libraries (jQuery, Bootstrap, Font Awesome: none of the layers here needs them),
-and carries a static overview picture (PNG inside the file) that is shown, with a note, when Leaflet
-could not be loaded. Base tiles need the network anyway: an OpenStreetMap layer is offered, and a
-blank base layer (a white tile inside the file) keeps the vector layers readable offline.
+Offline use. Meeting rooms and government intranets are often offline, so ``write_map`` inlines
+Leaflet's script and stylesheet (with its control icons as data URIs) into the file, taken from the
+``django-js-lib-leaflet`` package, which ships Leaflet's release files and nothing else (it needs no
+Django). Without that package the map falls back to Leaflet's CDN link. folium's other default
+libraries (jQuery, Bootstrap, Font Awesome) are dropped: none of the layers here needs them. A static
+overview picture (PNG inside the file) is shown, with a note, if Leaflet still could not be loaded.
+Base tiles need the network anyway: an OpenStreetMap layer is offered, and a blank base layer (a white
+tile inside the file) keeps the vector layers readable offline.
 """
 
 from __future__ import annotations
@@ -549,5 +551,41 @@ def write_map(result: PlanResult, path: str | os.PathLike[str], *, language: str
     final = Path(path)
     with atomic_path(final) as tmp:
         m.save(str(tmp))
+        page = Path(tmp).read_text(encoding="utf-8")
+        Path(tmp).write_text(inline_leaflet(page), encoding="utf-8")
     logger.info("wrote %s", final)
     return final
+
+
+def _leaflet_files() -> Any:
+    """The folder of Leaflet's release files in ``django-js-lib-leaflet``, or None."""
+    try:
+        from importlib.resources import files
+
+        folder = files("js_lib_leaflet") / "static" / "js_lib_leaflet"
+        return folder if (folder / "leaflet.js").is_file() else None
+    except (ModuleNotFoundError, OSError):
+        return None
+
+
+def inline_leaflet(page: str) -> str:
+    """Replace the CDN links to Leaflet in ``page`` by the script and stylesheet themselves.
+
+    Returns the page unchanged (CDN links kept, logged) when the Leaflet files are not installed.
+    """
+    folder = _leaflet_files()
+    if folder is None:
+        logger.info("map: django-js-lib-leaflet not installed; map.html links Leaflet from a CDN")
+        return page
+    script = (folder / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    css = (folder / "leaflet.css").read_text(encoding="utf-8")
+    for name in ("layers-2x.png", "layers.png", "marker-icon.png"):
+        data = base64.b64encode((folder / "images" / name).read_bytes()).decode("ascii")
+        css = css.replace(f"url(images/{name})", f"url(data:image/png;base64,{data})")
+    js_tag = f'<script src="{LEAFLET_JS}"></script>'
+    css_tag = f'<link rel="stylesheet" href="{LEAFLET_CSS}"/>'
+    if js_tag not in page or css_tag not in page:
+        logger.warning("map: Leaflet links not found where expected; kept the CDN links")
+        return page
+    page = page.replace(js_tag, f"<script>/* Leaflet (BSD-2-Clause) */\n{script}</script>", 1)
+    return page.replace(css_tag, f"<style>/* Leaflet (BSD-2-Clause) */\n{css}</style>", 1)
