@@ -97,12 +97,8 @@ def _circle_for(req: Any, profile: Any) -> tuple[float, str, float | None]:
     if req.radius_m is not None:
         return float(req.radius_m), "configuration radius_m", None
     if req.type == "shelter" and req.minutes is None:
-        shelter = profile.settings.get("shelter", {})
-        radii = shelter.get("radius_m", {})
-        if isinstance(radii, dict) and req.shelter_class in radii:
-            return float(radii[req.shelter_class]), f"shelter.{req.shelter_class} (GB51143)", None
-        raise InputError(f"the profile has no shelter radius for class `{req.shelter_class}`; "
-                         f"set radius_m under [siting.shelter] or use one of {sorted(radii)}")
+        params, label = _shelter_class(profile, req.shelter_class)
+        return float(_per_class(params["radius_m"], req.shelter_class)), label, None
     rules = [r for r in profile.circle_rules() if r.params.get("facility_type") == req.type]
     minutes = req.minutes if req.minutes is not None else (
         float(rules[0].params["minutes"]) if rules else None)
@@ -124,19 +120,41 @@ def _weights(req: Any, households: pd.DataFrame) -> tuple[np.ndarray, str]:
     return households["households"].to_numpy(float), "households"
 
 
-def _capacities(frame: pd.DataFrame, profile: Any) -> np.ndarray:
+def _shelter_class(profile: Any, shelter_class: str | None) -> tuple[Any, str]:
+    """The ``shelter.<class>`` rule's numbers: ``emergency``, or ``fixed:short|medium|long``."""
+    name = shelter_class or profile.settings.get("shelter", {}).get("class", "emergency")
+    base = name.split(":", 1)[0]
+    rule = profile.rules.get(f"shelter.{base}")
+    if rule is None:
+        known = sorted(r.split(".", 1)[1] for r in profile.rules if r.startswith("shelter.")
+                       and profile.rules[r].kind == "shelter_class")
+        raise InputError(f"shelter_class `{name}` is not in profile {profile.name}; use one of "
+                         f"{known} (fixed classes as fixed:short, fixed:medium, fixed:long)")
+    return rule.params, f"shelter.{base} ({rule.source} {rule.clause})".strip()
+
+
+def _per_class(value: Any, shelter_class: str | None) -> float:
+    """A number that may be given per sub-class ({short = .., medium = ..})."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    sub = (shelter_class or "").split(":", 1)[-1]
+    if sub in value:
+        return float(value[sub])
+    raise InputError(f"shelter class `{shelter_class}` needs a sub-class: one of {sorted(value)} "
+                     f"(e.g. shelter_class = \"fixed:{sorted(value)[0]}\")")
+
+
+def _capacities(frame: pd.DataFrame, profile: Any, shelter_class: str | None) -> np.ndarray:
     """Shelter places: the ``capacity`` column, else usable area ÷ area per person, else NaN."""
-    shelter = profile.settings.get("shelter", {})
-    per_person = shelter.get("area_per_person_m2", 1.0)
-    if isinstance(per_person, dict):
-        per_person = per_person.get("emergency", next(iter(per_person.values())))
-    usable = float(shelter.get("usable_area_share", 1.0))
+    params, _ = _shelter_class(profile, shelter_class)
+    per_person = _per_class(params["area_per_person_m2"], shelter_class)
+    usable = float(profile.settings.get("shelter", {}).get("usable_area_share", 1.0))
     n = len(frame)
     area = pd.to_numeric(frame["area_m2"], errors="coerce").to_numpy(float) if "area_m2" in frame \
         else np.full(n, np.nan)
     given = pd.to_numeric(frame["capacity"], errors="coerce").to_numpy(float) if "capacity" in frame \
         else np.full(n, np.nan)
-    return np.where(np.isfinite(given), given, area * usable / float(per_person))
+    return np.where(np.isfinite(given), given, area * usable / per_person)
 
 
 def _weighted_p95(values: np.ndarray, weights: np.ndarray) -> float:
@@ -272,7 +290,8 @@ def _solve(req: Any, cost: Any, coverable: np.ndarray, weight: np.ndarray, fixed
     tl = req.time_limit_s
     n_fixed = len(fixed)
     if req.type == "shelter":
-        cap = np.concatenate([_capacities(existing, profile), _capacities(cand, profile)])
+        cap = np.concatenate([_capacities(existing, profile, req.shelter_class),
+                              _capacities(cand, profile, req.shelter_class)])
         residents = hh["residents"].to_numpy(float) if hh["residents"].notna().all() else \
             hh["households"].to_numpy(float) * float(
                 profile.settings.get("households", {}).get("residents_per_household", 2.62))

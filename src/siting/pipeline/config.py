@@ -85,7 +85,7 @@ class SitingRequest:
     weight: str | None = None
     candidate_spacing_m: float = 150.0
     time_limit_s: float = 60.0
-    shelter_class: str = "emergency"
+    shelter_class: str | None = None
     tier_minutes: float | None = None
 
 
