@@ -50,6 +50,7 @@ _ANALYSIS_KEYS = {
     "service_area_merge",
     "max_access_m",
     "fca_types",
+    "network_pieces",
 }
 _TOP_KEYS = {"plan", "inputs", "siting", "policy_overrides", "analysis", "batch"}
 _BATCH_KEYS = {"by", "districts"}
@@ -173,6 +174,10 @@ def config_from_mapping(
     batch = dict(data.get("batch", {}))
     _check_keys(batch, _BATCH_KEYS, "batch", problems)
 
+    if analysis.get("network_pieces", "main") not in ("main", "all"):
+        problems.add(f"network_pieces = {analysis['network_pieces']!r} is not known",
+                     column="analysis.network_pieces",
+                     fix='use "main" (the largest connected piece) or "all"')
     name = plan.get("name")
     if not name:
         problems.add("the plan has no name", column="plan.name", fix='add name = "…" under [plan]')

@@ -117,9 +117,8 @@ def plan(
 
     net = build_network(cfg.network, crs=inputs.crs, walk_filter=profile.settings.get("network"),
                         online=cfg.network_online, verbose=verbose)
-    detached = getattr(net, "detached_summary", None)
-    if detached is not None and getattr(detached, "detached_pieces", 0):
-        warnings.append(str(detached))
+    net, piece_counts = _choose_pieces(net, households, cfg.analysis.get("network_pieces", "main"),
+                                       warnings)
     timings.lap("network")
     warnings.extend(_coords_check(cfg, households, net))
 
@@ -151,6 +150,7 @@ def plan(
         "facilities": int(len(inputs.facilities)),
         "facilities_by_type": {str(k): int(v) for k, v in
                                inputs.facilities["type"].value_counts().sort_index().items()},
+        **piece_counts,
         **result_a.counts,
     }
     if hh_in != hh_out:  # pragma: no cover - a bug, never data
@@ -186,6 +186,42 @@ def plan(
             target = Path("outputs") / _slug(cfg.name)
         write_result(result, target, language=cfg.language)
     return result
+
+
+def _choose_pieces(net: Any, households: gpd.GeoDataFrame, pieces: str,
+                   warnings: list[str]) -> tuple[Any, dict[str, Any]]:
+    """Use the largest connected piece (``"main"``, the default) or every piece (``"all"``).
+
+    With ``"main"``, households whose nearest street lies on a detached piece are counted and
+    reported, then reach the main piece's nearest street (a longer access leg). With ``"all"``, they
+    stay on their piece and their distances are missing.
+    """
+    summary = net.detached_summary
+    counts: dict[str, Any] = {"network_pieces": int(summary.pieces),
+                              "network_detached_length_m": round(summary.detached_length_m, 1)}
+    if not summary.detached_pieces:
+        return net, counts
+    near = np.asarray(net.snap(households.geometry).component) != 0
+    n_hh = int(households.loc[near, "households"].sum())
+    counts["households_nearest_detached_piece"] = n_hh
+    counts["household_points_nearest_detached_piece"] = int(near.sum())
+    if pieces != "main":
+        warnings.append(str(summary))
+    else:
+        warnings.append(
+            f"the walking network has {summary.detached_pieces} detached piece(s) besides the main "
+            f"one ({summary.detached_length_m / 1000:.2f} km of {summary.total_length_m / 1000:.1f} "
+            "km); only the largest connected piece is used")
+    if pieces == "main":
+        if near.any():
+            warnings.append(
+                f"{n_hh} households ({int(near.sum())} points) are nearest a detached piece of the "
+                "walking network (often a compound's paths not joined to the street in OSM): they "
+                "were measured from the nearest street of the main network instead; check the map "
+                "data around them, or set network_pieces = \"all\" under [analysis] to leave their "
+                "distances missing")
+        return net.main_piece(), counts
+    return net, counts
 
 
 def write_result(result: PlanResult, out: Path, *, language: str = "zh") -> dict[str, Path]:
