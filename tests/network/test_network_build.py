@@ -214,3 +214,13 @@ def test_pbf_reader_leaves_no_temp_files(tmp_path: Path, monkeypatch):
     shutil.copy(PBF, tmp_path / "x.osm.pbf")
     build_network(tmp_path / "x.osm.pbf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.osm.pbf"]
+
+
+def test_access_no_alone_stays_walkable_but_private_and_foot_no_do_not():
+    # access=no marks gates / roads closed to cars in Chinese OSM data; people walk through them
+    from siting.network.walkfilter import make_walk_filter
+
+    wf = make_walk_filter(DEFAULT_WALK_FILTER)
+    assert wf.is_walkable({"highway": "service", "access": "no"})
+    assert not wf.is_walkable({"highway": "service", "access": "private"})
+    assert not wf.is_walkable({"highway": "service", "access": "no", "foot": "no"})

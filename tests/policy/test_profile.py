@@ -205,7 +205,7 @@ def test_settings_sections() -> None:
     assert s["shelter"]["radius_m"] == {"emergency": 500, "short": 1000, "medium": 1500, "long": 2500}
     assert s["shelter"]["area_per_person_m2"]["emergency"] == 1.0
     assert "footway" in s["network"]["highway"] and "motorway" in s["network"]["exclude_highway"]
-    assert s["network"]["exclude_tags"]["access"] == ("no", "private")
+    assert s["network"]["exclude_tags"]["access"] == ("private",)
     assert s["buildings"]["dwelling_size_m2"] == 90
     assert s["walk"]["distance_m"] == (300, 500, 1000)
 
