@@ -194,7 +194,7 @@ def synthesize(
     fac = gpd.GeoDataFrame(fac_rows, crs=utm)
     fac.insert(0, "facility_id", [f"F{i + 1:04d}" for i in range(len(fac))])
 
-    cand_xy = xy[rng.choice(len(xy), size=min(len(xy), max(20, 8 * n)), replace=False)]
+    cand_xy = xy[rng.choice(len(xy), size=min(len(xy), max(40, 25 * n)), replace=False)]
     cand = gpd.GeoDataFrame({"candidate_id": [f"K{i + 1:04d}" for i in range(len(cand_xy))],
                              "types": "", "area_m2": np.round(rng.uniform(300, 8000, len(cand_xy))),
                              "capacity": rng.integers(50, 3000, len(cand_xy))},
