@@ -66,6 +66,9 @@ def test_contract_columns_and_rule_values(result) -> None:
     values = set(np.unique(comm[rule_cols].to_numpy().astype(str)))
     assert values <= {"met", "not_met", "not_assessable"}
     assert ((comm["coverage_eldercare"] >= 0) & (comm["coverage_eldercare"] <= 1)).all()
+    # E2SFCA accessibility where capacity matters: per household and per community
+    assert "fca_eldercare" in comm and "fca_eldercare" in res.households
+    assert (res.households["fca_eldercare"].dropna() >= 0).all()
     # every rule in the table cites a source document
     assert res.rules["source"].notna().all() and (res.rules["source"] != "").all()
     # oversized is the split rule: > 3,000 households AND radius > 2 km

@@ -166,6 +166,14 @@ def analyse(
     communities = communities.join(radius)
     timings.lap("service_radius")
 
+    fca_types = opts.get("fca_types", ["eldercare", "shelter"])
+    for ftype in fca_types:
+        note = _accessibility(ftype, net, households, hh_snap, facilities, fac_snap, communities,
+                              profile, circles, verbose=verbose)
+        if note:
+            warnings.append(note)
+    timings.lap("accessibility")
+
     metrics = community_metrics(communities, households, facilities, profile)
     evaluation = diagnose.evaluate_rules(metrics, profile)
     status = evaluation.status
@@ -199,6 +207,74 @@ def analyse(
                     rules=evaluation.summary, detail=evaluation.detail, centres=centres,
                     service_areas=areas, hh_snapped=hh_snap, fac_snapped=fac_snap, counts=counts,
                     warnings=warnings)
+
+
+def facility_capacity(facilities: pd.DataFrame, ftype: str, profile: Any) -> np.ndarray:
+    """Capacity of each facility for accessibility: ``capacity``, or for shelters places from area.
+
+    Shelter places = usable area × the profile's usable share ÷ area per person (``shelter.<class>``).
+    NaN where neither is known.
+    """
+    cap = pd.to_numeric(facilities.get("capacity"), errors="coerce").to_numpy(float) \
+        if "capacity" in facilities else np.full(len(facilities), np.nan)
+    if ftype == "shelter":
+        cls = profile.settings.get("shelter", {}).get("class", "emergency")
+        rule = profile.rules.get(f"shelter.{cls}")
+        per_person = rule.params.get("area_per_person_m2") if rule is not None else None
+        if isinstance(per_person, (int, float)) and "area_m2" in facilities:
+            usable = float(profile.settings.get("shelter", {}).get("usable_area_share", 1.0))
+            area = pd.to_numeric(facilities["area_m2"], errors="coerce").to_numpy(float)
+            cap = np.where(np.isfinite(cap), cap, area * usable / float(per_person))
+    return cap
+
+
+def _accessibility(
+    ftype: str, net: Any, households: gpd.GeoDataFrame, hh_snap: Any, facilities: gpd.GeoDataFrame,
+    fac_snap: Any, communities: gpd.GeoDataFrame, profile: Any, circles: list[dict[str, Any]],
+    *, verbose: bool | None,
+) -> str | None:
+    """E2SFCA accessibility (Luo & Qi 2009) of one capacity-bound type, in place on the frames.
+
+    Adds ``fca_<type>`` to households (capacity per unit of demand reachable, distance-weighted) and
+    to communities (demand-weighted mean). Demand is elderly residents for elder care where given,
+    else residents; the catchment is the type's first circle; zone weights from the profile's
+    ``[accessibility]``. Returns a note when it cannot be assessed (no capacity known).
+    """
+    sel = (facilities["type"] == ftype).to_numpy()
+    circle = next((c for c in circles if c["type"] == ftype), None)
+    if not sel.any() or circle is None:
+        return None
+    supply = facility_capacity(facilities[sel], ftype, profile)
+    if not np.isfinite(supply).any():
+        return (f"{ftype}: accessibility (2SFCA) not assessable: no facility of this type has a "
+                "capacity (or, for shelters, an area)")
+    known = np.isfinite(supply)
+    col = "elderly" if ftype == "eldercare" and households["elderly"].notna().all() else "residents"
+    ratio = float(profile.settings.get("households", {}).get("residents_per_household", 2.62))
+    demand = households[col].to_numpy(float) if households[col].notna().all() else \
+        households["households"].to_numpy(float) * ratio
+    acc_cfg = profile.settings.get("accessibility", {})
+    elderly = bool(circle.get("elderly"))
+    zones = None
+    if acc_cfg.get("zones_min") and circle.get("minutes"):
+        zones = [(min(profile.walk_distance_m(float(m), elderly=elderly), circle["limit_m"]), float(w))
+                 for m, w in zip(acc_cfg["zones_min"], acc_cfg["weights"])]
+        zones = [z for i, z in enumerate(zones) if i == 0 or z[0] > zones[i - 1][0]]
+    rows = np.flatnonzero(known)
+    access_values, _ = access.network_fca(
+        net, hh_snap, demand, fac_snap[np.flatnonzero(sel)[rows]], supply[rows],
+        catchment_m=circle["limit_m"], decay="zones" if zones else "gaussian", zones=zones,
+        verbose=verbose)
+    households[f"fca_{ftype}"] = access_values
+    assigned = households[households["community_id"].notna()].assign(_w=demand[
+        households["community_id"].notna().to_numpy()])
+    communities[f"fca_{ftype}"] = access.community_access(
+        assigned[f"fca_{ftype}"].to_numpy(), assigned, weight="_w",
+        communities=communities.index)
+    if not known.all():
+        return (f"{ftype}: {int((~known).sum())} facilities without capacity left out of the "
+                "accessibility (2SFCA) figures")
+    return None
 
 
 def community_metrics(
