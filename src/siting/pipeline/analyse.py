@@ -200,7 +200,8 @@ def analyse(
                 net, facilities[sel], fac_snap[np.flatnonzero(sel)],
                 minutes_to_m={float(m): profile.walk_distance_m(float(m)) for m in minutes},
                 buffer_m=buffer_m,
-                mode="disks", merge=opts.get("service_area_merge", "overlap"))
+                mode=opts.get("service_area_mode", "disks"),
+                merge=opts.get("service_area_merge", "overlap"), verbose=verbose)
     timings.lap("service_areas")
 
     return Analysis(communities=communities, households=households, facilities=facilities,

@@ -48,6 +48,7 @@ _ANALYSIS_KEYS = {
     "service_area_buffer_m",
     "service_area_types",
     "service_area_merge",
+    "service_area_mode",
     "max_access_m",
     "fca_types",
     "network_pieces",
@@ -178,6 +179,11 @@ def config_from_mapping(
         problems.add(f"network_pieces = {analysis['network_pieces']!r} is not known",
                      column="analysis.network_pieces",
                      fix='use "main" (the largest connected piece) or "all"')
+    for key, allowed in (("service_area_mode", ("disks", "rings")),
+                         ("service_area_merge", ("overlap", "dissolve", "split"))):
+        if key in analysis and analysis[key] not in allowed:
+            problems.add(f"{key} = {analysis[key]!r} is not known", column=f"analysis.{key}",
+                         fix=f"use one of {', '.join(allowed)}")
     name = plan.get("name")
     if not name:
         problems.add("the plan has no name", column="plan.name", fix='add name = "…" under [plan]')
