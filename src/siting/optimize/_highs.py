@@ -1,0 +1,121 @@
+"""One thin call into HiGHS (through ``highspy``) for every model.
+
+HiGHS does all the solving (presolve, LP, branch-and-cut). This module only passes a model in
+compressed-column form, an optional warm start, the time limit, and reads back the solution, the
+proven dual bound and the status.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+log = logging.getLogger(__name__)
+
+INF = highspy.kHighsInf
+
+
+@dataclass(frozen=True)
+class MipResult:
+    """What HiGHS returned: ``status`` is ``optimal``, ``time_limit``, ``infeasible`` or ``unknown``."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    runtime_s: float
+    nodes: int
+
+
+def solve_mip(
+    c: np.ndarray,
+    a: sp.spmatrix,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    integer: np.ndarray | None,
+    *,
+    maximize: bool = False,
+    time_limit: float | None = None,
+    start: np.ndarray | None = None,
+    mip_rel_gap: float = 1e-6,
+    offset: float = 0.0,
+) -> MipResult:
+    """Solve ``min/max c·x + offset`` s.t. ``row_lo <= A x <= row_hi``, bounds, integrality.
+
+    ``integer`` is a boolean mask of the integer columns (none → a pure LP). ``start`` is a full
+    feasible column vector used as the incumbent (HiGHS ``setSolution``).
+    """
+    a = sp.csc_matrix(a, dtype=np.float64)
+    a.sort_indices()
+    n_row, n_col = a.shape
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_col
+    lp.num_row_ = n_row
+    lp.col_cost_ = np.asarray(c, dtype=np.float64)
+    lp.col_lower_ = np.asarray(col_lo, dtype=np.float64)
+    lp.col_upper_ = np.asarray(col_hi, dtype=np.float64)
+    lp.row_lower_ = np.asarray(row_lo, dtype=np.float64)
+    lp.row_upper_ = np.asarray(row_hi, dtype=np.float64)
+    lp.offset_ = float(offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data
+    lp.a_matrix_.num_col_ = n_col
+    lp.a_matrix_.num_row_ = n_row
+    is_mip = integer is not None and bool(np.any(integer))
+    if integer is not None and is_mip:
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[int(f)] for f in np.asarray(integer, dtype=bool)]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(float(time_limit), 0.05))
+    h.passModel(lp)
+    if start is not None and is_mip:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=np.float64)
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    runtime = float(h.getRunTime())
+    M = highspy.HighsModelStatus
+    if ms == M.kOptimal:
+        status = "optimal"
+    elif ms in (M.kInfeasible,):
+        status = "infeasible"
+    elif ms == M.kTimeLimit:
+        status = "time_limit"
+    elif ms == M.kUnboundedOrInfeasible:
+        status = "infeasible"
+    else:
+        status = "unknown"
+    x = None
+    objective = None
+    if info.primal_solution_status == 2:  # feasible point available
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        objective = float(info.objective_function_value)
+    bound: float | None
+    if is_mip:
+        bound = float(info.mip_dual_bound)
+        if not np.isfinite(bound):
+            bound = None
+        if status == "optimal" and objective is not None and bound is None:
+            bound = objective
+        nodes = int(info.mip_node_count)
+    else:
+        bound = objective if status == "optimal" else None
+        nodes = 0
+    log.debug("HiGHS %s rows=%d cols=%d nnz=%d status=%s obj=%s bound=%s %.2fs", "MIP" if is_mip
+              else "LP", n_row, n_col, a.nnz, status, objective, bound, runtime)
+    return MipResult(status, x, objective, bound, runtime, nodes)

@@ -1,0 +1,189 @@
+"""The p-center model: open p sites so that the worst (weighted) cost from a row to its site is least.
+
+HiGHS (``highspy``) decides each set-cover feasibility question; the greedy + vertex-substitution
+heuristic of :mod:`siting.optimize.heuristics` gives the first plan (an upper bound). Written by hand:
+the binary search over the sorted distinct costs, because the p-center objective is a bottleneck that a
+single MIP models poorly.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from siting.errors import InfeasibleError, Problems
+from siting.optimize import _matrix as mx
+from siting.optimize._highs import INF, solve_mip
+from siting.optimize.heuristics import cover_heuristic, pcenter_heuristic
+from siting.optimize.median import assign_closest
+from siting.optimize.solution import Solution, make_solution
+
+log = logging.getLogger(__name__)
+
+
+def p_center(
+    cost: Any,
+    p: int,
+    *,
+    weights: Any = None,
+    fixed: Any = None,
+    time_limit: float | None = None,
+) -> Solution:
+    """Open ``p`` sites minimising the largest weighted cost ``w_i · d(i, closest open site)``.
+
+    Parameters
+    ----------
+    cost : numpy.ndarray or scipy.sparse matrix
+        Rows = demand points, columns = candidate sites; NaN/inf or a missing sparse entry = unreachable.
+    p : int
+        Number of open sites **counting the fixed ones**.
+    weights : array-like, optional
+        Per-row weight multiplying the cost (default 1). Rows with weight 0 do not count.
+    fixed : array-like of int or bool mask, optional
+        Columns that must be open.
+    time_limit : float, optional
+        Seconds for the whole call.
+
+    Returns
+    -------
+    Solution
+        ``objective`` = max over rows of ``w_i · d_i``; ``bound`` = proven lower bound. Rows reaching no
+        column are in ``unreachable``, left out, and named in a warning.
+
+    Raises
+    ------
+    InfeasibleError
+        ``p`` below the fixed count or above the column count, or no ``p`` sites reach every row that
+        some column reaches.
+
+    Notes
+    -----
+    Method: the optimum is one of the distinct values ``r`` of ``w_i d_ij``. For a trial ``r`` the
+    question "do ``p`` sites cover every row with ``w_i d_ij <= r``?" is a set-cover feasibility
+    problem (greedy first; when greedy needs more than ``p`` sites, HiGHS decides
+    ``min Σ y_j  s.t.  Σ_{j: w_i d_ij <= r} y_j ≥ 1, Σ y_j ≤ p``). Binary search between the lower bound
+    ``max_i min_j w_i d_ij`` and the heuristic's value finds the optimum; on ``time_limit`` the smallest
+    value not yet proven infeasible is the bound.
+    """
+    t0 = time.perf_counter()
+    problems = Problems(source="siting.optimize.p_center")
+    reach = mx.as_reachable_csr(cost, problems)
+    if reach is None:
+        problems.raise_if_any()
+    assert reach is not None
+    n, m = reach.shape
+    w = mx.check_weights(weights, n, problems)
+    fx = mx.check_fixed(fixed, m, problems)
+    p = mx.check_count(p, problems, "p", minimum=1)
+    tl = mx.check_time_limit(time_limit, problems)
+    problems.raise_if_any()
+    mx.check_p(p, fx.size, m, "p_center")
+    deadline = None if tl is None else t0 + tl
+
+    counts = np.diff(reach.indptr)
+    unreachable = np.flatnonzero(counts == 0)
+    if unreachable.size:
+        msg = (f"p_center: {unreachable.size} row(s) reach no candidate column "
+               f"({mx.describe_rows(unreachable)}); they are left out and reported in `unreachable`")
+        warnings.warn(msg, stacklevel=2)
+        log.warning(msg)
+    active = np.flatnonzero((counts > 0) & (w > 0))
+    sub = reach[active].tocsr()
+    rows = np.repeat(np.arange(active.size), np.diff(sub.indptr))
+    dwv = sub.data * w[active][rows]
+    dw = sp.csr_matrix((dwv, (rows, sub.indices)), shape=sub.shape)
+
+    def value(s: np.ndarray) -> float:
+        _, d = assign_closest(dw, s)
+        return float(np.max(np.where(np.isnan(d), np.inf, d))) if d.size else 0.0
+
+    if not active.size:
+        sites = np.union1d(fx, np.setdiff1d(np.arange(m), fx)[: p - fx.size])
+        best, bound, status = 0.0, 0.0, "optimal"
+    else:
+        big = float(dwv.max()) * 2 + 1
+        dense = np.full(dw.shape, big)
+        dense[rows, dw.indices] = dwv
+        hdl = None if tl is None else t0 + 0.3 * tl
+        sites = pcenter_heuristic(dense, p, fx, deadline=hdl)
+        del dense
+        best = value(sites)
+        lb0 = float(np.max(np.minimum.reduceat(dwv, dw.indptr[:-1])))
+        values = np.unique(dwv)
+        lo = int(np.searchsorted(values, lb0))
+        hi = int(np.searchsorted(values, best)) if np.isfinite(best) else values.size - 1
+        proven_hi = np.isfinite(best)
+        status = "optimal"
+        while lo < hi or not proven_hi:
+            mid = (lo + hi) // 2 if proven_hi else hi
+            remaining = None if deadline is None else deadline - time.perf_counter()
+            if remaining is not None and remaining <= 0.05:
+                status = "time_limit"
+                break
+            ok, s = _feasible(dw, values[mid], p, fx, remaining)
+            if ok is None:
+                status = "time_limit"
+                break
+            if ok:
+                hi, proven_hi = mid, True
+                v = value(s)
+                if v < best:
+                    best, sites = v, s
+                hi = min(hi, int(np.searchsorted(values, best)))
+            else:
+                if not proven_hi:
+                    raise InfeasibleError(
+                        f"p_center: no choice of p = {p} sites reaches all {active.size} rows that some "
+                        f"candidate reaches; raise p or remove the rows in separate network pieces")
+                lo = mid + 1
+        bound = float(values[min(lo, values.size - 1)])
+        if not np.isfinite(best):
+            raise InfeasibleError(
+                f"p_center: no plan with p = {p} sites reaching every servable row was found within "
+                f"the time limit")
+    assignment, _ = assign_closest(reach, sites)
+    return make_solution(
+        model="p_center", sites=sites, objective=best, bound=min(bound, best), status=status,
+        assignment=assignment, sense="min", fixed=fx, unreachable=unreachable,
+        uncovered=np.flatnonzero(assignment < 0), covered_weight=float(w[assignment >= 0].sum()),
+        total_weight=float(w.sum()), runtime_s=time.perf_counter() - t0,
+    )
+
+
+def _feasible(
+    dw: sp.csr_matrix, r: float, p: int, fixed: np.ndarray, time_limit: float | None
+) -> tuple[bool | None, np.ndarray]:
+    """Can ``p`` sites (fixed included) cover every row within weighted cost ``r``? None = unknown."""
+    n, m = dw.shape
+    keep = dw.data <= r
+    rows = np.repeat(np.arange(n), np.diff(dw.indptr))
+    a = sp.csr_matrix((np.ones(int(keep.sum())), (rows[keep], dw.indices[keep])), shape=(n, m))
+    if (np.diff(a.indptr) == 0).any():
+        return False, fixed
+    s = cover_heuristic(a, np.ones(n, dtype=bool), fixed, np.ones(m))
+    if s is not None and s.size <= p:
+        return True, _pad(s, p, m)
+    A = sp.vstack([a, sp.csr_matrix(np.ones((1, m)))], format="csc")
+    col_lo = np.zeros(m)
+    col_lo[fixed] = 1.0
+    res = solve_mip(np.zeros(m), A, np.r_[np.ones(n), 0.0], np.r_[np.full(n, INF), float(p)],
+                    col_lo, np.ones(m), np.ones(m, dtype=bool), time_limit=time_limit,
+                    mip_rel_gap=0.0)
+    if res.status == "infeasible":
+        return False, fixed
+    if res.x is not None:
+        return True, _pad(np.flatnonzero(res.x > 0.5), p, m)
+    return None, fixed
+
+
+def _pad(s: np.ndarray, p: int, m: int) -> np.ndarray:
+    """Open further columns (lowest index first) so exactly ``p`` are open; more never hurts."""
+    if s.size >= p:
+        return s
+    extra = np.setdiff1d(np.arange(m), s)[: p - s.size]
+    return np.union1d(s, extra)

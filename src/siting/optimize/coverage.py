@@ -1,0 +1,326 @@
+"""Coverage models: maximal covering (MCLP) and location set covering (LSCP).
+
+HiGHS (``highspy``) solves both as mixed-integer programs on sparse coverage rows; the greedy heuristics
+of :mod:`siting.optimize.heuristics` give the first plan and warm-start HiGHS. Written by hand: the
+model building and reductions (rows with the same set of covering columns are merged, rows already
+covered by fixed sites are dropped) — HiGHS's presolve does not see these at this scale.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from siting.errors import InfeasibleError, Problems
+from siting.optimize import _matrix as mx
+from siting.optimize._highs import INF, solve_mip
+from siting.optimize.heuristics import (
+    cover_heuristic,
+    coverage_heuristic,
+    coverage_improve,
+    coverage_lagrangian,
+)
+from siting.optimize.median import assign_closest
+from siting.optimize.solution import Solution, make_solution
+
+log = logging.getLogger(__name__)
+
+#: Rough HiGHS throughput: with a time limit, the exact MIP is attempted only when the model has at
+#: most this many non-zeros per remaining second (beyond it HiGHS cannot finish its root LP in time,
+#: and overruns the limit in presolve); the Lagrangian bound is reported instead.
+_NNZ_PER_SECOND = 5_000
+
+
+def _covered_rows(pattern: sp.csr_matrix, sites: np.ndarray) -> np.ndarray:
+    """Boolean per row: some column of ``sites`` covers it."""
+    return np.diff(pattern[:, sites].tocsr().indptr) > 0
+
+
+def _assignment_within(reach: sp.csr_matrix, radius: float, sites: np.ndarray) -> np.ndarray:
+    """Closest open site within the radius per row, or -1."""
+    keep = reach.data <= radius
+    rows = np.repeat(np.arange(reach.shape[0]), np.diff(reach.indptr))
+    r = sp.csr_matrix((reach.data[keep], (rows[keep], reach.indices[keep])), shape=reach.shape)
+    a, _ = assign_closest(r, sites)
+    return a
+
+
+def max_coverage(
+    cost: Any,
+    radius: float,
+    p: int,
+    *,
+    weights: Any = None,
+    fixed: Any = None,
+    time_limit: float | None = None,
+) -> Solution:
+    """Open ``p`` sites that cover the most weight within ``radius`` (MCLP, Church & ReVelle 1974).
+
+    Parameters
+    ----------
+    cost : numpy.ndarray or scipy.sparse matrix
+        Rows = demand points, columns = candidate sites; NaN/inf or a missing sparse entry = unreachable.
+    radius : float
+        A row is covered by a column when their cost is ``<= radius``.
+    p : int
+        Number of open sites **counting the fixed ones** (``p = len(fixed) + new sites``).
+    weights : array-like, optional
+        Per-row demand (households); default 1.
+    fixed : array-like of int or bool mask, optional
+        Columns that must be open.
+    time_limit : float, optional
+        Seconds for the whole call.
+
+    Returns
+    -------
+    Solution
+        ``objective`` = covered weight (recomputed from the sites), ``bound`` = proven upper bound;
+        ``uncovered`` = rows outside every open site's radius (those no column can cover are also in
+        ``unreachable`` when they reach nothing at all, and in ``details["uncoverable"]``).
+
+    Notes
+    -----
+    Formulation, with ``N_i`` the columns within ``radius`` of row ``i``::
+
+        max Σ_i w_i x_i   s.t.  x_i ≤ Σ_{j∈N_i} y_j,  Σ_j y_j = p,  y_j = 1 (fixed),
+                                y_j ∈ {0,1},  0 ≤ x_i ≤ 1
+
+    Rows with the same ``N_i`` are merged (weights summed); rows with empty ``N_i``, zero weight,
+    or covered by a fixed site leave the model. Solving: greedy + swap and an iterated local search
+    (close a few sites, refill greedily, swap), then a Lagrangian bound (subgradient on the relaxed
+    coverage rows; also yields plans and fixes columns), then HiGHS warm-started with the best plan — skipped under a ``time_limit`` too short for the model's size (see
+    ``_NNZ_PER_SECOND``). ``bound`` is the smaller of the Lagrangian and HiGHS bounds.
+    """
+    t0 = time.perf_counter()
+    problems = Problems(source="siting.optimize.max_coverage")
+    reach = mx.as_reachable_csr(cost, problems)
+    if reach is None:
+        problems.raise_if_any()
+    assert reach is not None
+    n, m = reach.shape
+    r = mx.check_radius(radius, problems)
+    w = mx.check_weights(weights, n, problems)
+    fx = mx.check_fixed(fixed, m, problems)
+    p = mx.check_count(p, problems, "p", minimum=0)
+    tl = mx.check_time_limit(time_limit, problems)
+    problems.raise_if_any()
+    mx.check_p(p, fx.size, m, "max_coverage")
+    deadline = None if tl is None else t0 + tl
+
+    pat = mx.within(reach, r)
+    counts = np.diff(pat.indptr)
+    uncoverable = np.flatnonzero(counts == 0)
+    by_fixed = _covered_rows(pat, fx) if fx.size else np.zeros(n, dtype=bool)
+    active = np.flatnonzero((counts > 0) & (w > 0) & ~by_fixed)
+    reps, group = mx.row_groups(pat, active)
+    gw = np.bincount(group, weights=w[active], minlength=reps.size)
+    a = pat[reps].tocsr()
+    hdl = None if tl is None else t0 + 0.15 * tl
+    sites = coverage_heuristic(a, gw, p, fx, deadline=hdl) if p > fx.size else fx
+    if p > fx.size and reps.size:  # iterated local search, the strongest plans at county scale
+        ils_dl = None if tl is None else t0 + 0.4 * tl
+        sites = coverage_improve(a, gw, sites, fx, deadline=ils_dl,
+                                 restarts=1_000_000 if tl is not None else 20)
+    t_heur = time.perf_counter() - t0
+    t_lag = 0.0
+    n_closed = 0
+    remaining: float | None = None
+    bound: float | None = None
+    status = "heuristic"
+    if p > fx.size and reps.size:
+        k = reps.size
+        # a Lagrangian bound first: cheap on big instances where HiGHS may not finish its root LP
+        lag_dl = None if tl is None else t0 + 0.55 * tl
+        current = float(gw @ _covered_rows(a, sites))
+        lag_ub, lag_sites, lag_val, closed, opened = coverage_lagrangian(
+            a, gw, p, fx, current, deadline=lag_dl)
+        if lag_val > current:
+            sites = lag_sites
+        lower = max(current, lag_val)
+        if np.isfinite(lag_ub):
+            bound = lag_ub + float(w[by_fixed].sum())
+        remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.05)
+        t_lag = time.perf_counter() - t0
+        # Lagrangian fixing: a plan better than `lower` opens no `closed` column and every `opened`
+        # one; HiGHS then sees only the other columns and the rows they can cover
+        if not np.isin(sites, np.flatnonzero(closed)).any() and opened[
+                np.setdiff1d(np.arange(m), sites)].sum() == 0:
+            cols = np.flatnonzero(~closed)
+        else:  # (cannot happen for a plan at `lower`; keep every column to stay safe)
+            cols, opened = np.arange(m), np.zeros(m, dtype=bool)
+        a_cols = a[:, cols].tocsr()
+        keep_rows = np.diff(a_cols.indptr) > 0
+        a_red = a_cols[keep_rows]
+        gw_red = gw[keep_rows]
+        n_closed = m - cols.size
+    if p > fx.size and reps.size and (remaining is None or
+                                      a_red.nnz <= _NNZ_PER_SECOND * remaining):
+        # variables: y (columns left), x (rows left). rows: x_i - sum y <= 0, sum y = p
+        pos = np.full(m, -1)
+        pos[cols] = np.arange(cols.size)
+        fixed_r = pos[np.union1d(fx, np.flatnonzero(opened))]
+        m_full, m, k, a_full, gw_full = m, cols.size, a_red.shape[0], a, gw
+        a, gw = a_red, gw_red
+        ai = sp.csr_matrix(a, dtype=np.float64)
+        top = sp.hstack([-ai, sp.identity(k, format="csr")], format="csr")
+        last = sp.csr_matrix(np.r_[np.ones(m), np.zeros(k)][None, :])
+        A = sp.vstack([top, last], format="csc")
+        row_lo = np.r_[np.full(k, -INF), p]
+        row_hi = np.r_[np.zeros(k), p]
+        col_lo = np.zeros(m + k)
+        col_lo[fixed_r] = 1.0
+        col_hi = np.ones(m + k)
+        integer = np.r_[np.ones(m, dtype=bool), np.zeros(k, dtype=bool)]
+        c = np.r_[np.zeros(m), gw]
+        y0 = np.zeros(m)
+        y0[pos[sites]] = 1.0
+        x0 = _covered_rows(a, pos[sites]).astype(np.float64)
+        res = solve_mip(c, A, row_lo, row_hi, col_lo, col_hi, integer, maximize=True,
+                        time_limit=remaining, start=np.r_[y0, x0], mip_rel_gap=1e-6)
+        a, gw, m = a_full, gw_full, m_full
+        if res.x is not None:
+            cand = cols[np.flatnonzero(res.x[: cols.size] > 0.5)]
+            if cand.size == p and gw @ _covered_rows(a, cand) > gw @ _covered_rows(a, sites):
+                sites = cand
+        if res.bound is not None:
+            # plans opening a closed column cover less than `lower`
+            mip_bound = max(res.bound, lower) + float(w[by_fixed].sum())
+            bound = mip_bound if bound is None else min(bound, mip_bound)
+        status = "optimal" if res.status == "optimal" else "time_limit"
+    elif bound is not None:
+        status = "time_limit"
+        # no exact solve in time: spend what is left improving the plan
+        sites = coverage_improve(a, gw, sites, fx, deadline=deadline, restarts=1_000_000)
+        log.info("max_coverage: %d non-zeros is too large for HiGHS in %.1f s; Lagrangian bound kept",
+                 a.nnz, remaining or 0.0)
+    covered = _covered_rows(pat, sites) if sites.size else np.zeros(n, dtype=bool)
+    objective = float(w[covered].sum())
+    if p == fx.size or not reps.size:
+        bound, status = objective, "optimal"
+    assignment = _assignment_within(reach, r, sites)
+    return make_solution(
+        model="max_coverage", sites=sites, objective=objective, bound=bound, status=status,
+        assignment=assignment, sense="max", fixed=fx,
+        unreachable=np.flatnonzero(np.diff(reach.indptr) == 0),
+        uncovered=np.flatnonzero(~covered), covered_weight=objective, total_weight=float(w.sum()),
+        runtime_s=time.perf_counter() - t0,
+        details={"radius": r, "uncoverable": uncoverable, "model_rows": int(reps.size),
+                 "model_nonzeros": int(a.nnz), "heuristic_s": t_heur, "lagrangian_done_s": t_lag,
+                 "columns_closed_by_lagrangian": n_closed},
+    )
+
+
+def set_cover(
+    cost: Any,
+    radius: float,
+    *,
+    weights: Any = None,
+    fixed: Any = None,
+    time_limit: float | None = None,
+    allow_uncovered: bool = False,
+    site_cost: Any = None,
+) -> Solution:
+    """Fewest sites (fixed ones included) so that every row with weight is within ``radius`` of one.
+
+    Parameters
+    ----------
+    cost : numpy.ndarray or scipy.sparse matrix
+        Rows = demand points, columns = candidate sites; NaN/inf or a missing sparse entry = unreachable.
+    radius : float
+        Coverage radius (cost ``<= radius``).
+    weights : array-like, optional
+        Per-row demand. Rows with weight 0 need no cover (nobody lives there); default 1.
+    fixed : array-like of int or bool mask, optional
+        Columns that are open anyway (existing facilities); they count in the objective.
+    time_limit : float, optional
+        Seconds for the whole call.
+    allow_uncovered : bool, default False
+        Rows that no column can cover make the request impossible: by default
+        :class:`~siting.errors.InfeasibleError` is raised naming them. With True they are left out,
+        reported in ``uncovered`` and ``details["uncoverable"]``, and every other row is covered — "as
+        many as any plan can reach, with the rest reported".
+    site_cost : array-like, optional
+        Per-column opening cost (default 1: the number of sites). The objective is the sum over
+        open sites, fixed included.
+
+    Returns
+    -------
+    Solution
+        ``objective`` = number (or total ``site_cost``) of open sites, ``bound`` = proven lower bound.
+
+    Notes
+    -----
+    Formulation (Toregas et al. 1971)::
+
+        min Σ_j c_j y_j   s.t.  Σ_{j∈N_i} y_j ≥ 1  for each row to cover,  y_j = 1 (fixed),
+                                y_j ∈ {0,1}
+
+    Rows covered by a fixed site and duplicate rows (same ``N_i``) leave the model.
+    """
+    t0 = time.perf_counter()
+    problems = Problems(source="siting.optimize.set_cover")
+    reach = mx.as_reachable_csr(cost, problems)
+    if reach is None:
+        problems.raise_if_any()
+    assert reach is not None
+    n, m = reach.shape
+    r = mx.check_radius(radius, problems)
+    w = mx.check_weights(weights, n, problems)
+    fx = mx.check_fixed(fixed, m, problems)
+    tl = mx.check_time_limit(time_limit, problems)
+    sc = mx.check_weights(site_cost, m, problems, name="site_cost")
+    problems.raise_if_any()
+    deadline = None if tl is None else t0 + tl
+
+    pat = mx.within(reach, r)
+    counts = np.diff(pat.indptr)
+    uncoverable = np.flatnonzero((counts == 0) & (w > 0))
+    if uncoverable.size and not allow_uncovered:
+        raise InfeasibleError(
+            f"set_cover: {uncoverable.size} of {int((w > 0).sum())} demand rows (weight "
+            f"{w[uncoverable].sum():g} of {w.sum():g}) have no candidate within radius {r:g} "
+            f"({mx.describe_rows(uncoverable)}); add candidates near them, raise the radius, or pass "
+            f"allow_uncovered=True to cover the rest and report these")
+    by_fixed = _covered_rows(pat, fx) if fx.size else np.zeros(n, dtype=bool)
+    need = np.flatnonzero((counts > 0) & (w > 0) & ~by_fixed)
+    reps, _ = mx.row_groups(pat, need)
+    a = pat[reps].tocsr()
+    required = np.ones(reps.size, dtype=bool)
+    sites = cover_heuristic(a, required, fx, sc) if reps.size else fx
+    assert sites is not None  # every kept row has a column
+    bound: float | None
+    status = "heuristic"
+    if reps.size:
+        remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.05)
+        A = sp.csc_matrix(a, dtype=np.float64)
+        col_lo = np.zeros(m)
+        col_lo[fx] = 1.0
+        y0 = np.zeros(m)
+        y0[sites] = 1.0
+        res = solve_mip(sc, A, np.ones(reps.size), np.full(reps.size, INF), col_lo, np.ones(m),
+                        np.ones(m, dtype=bool), time_limit=remaining, start=y0, mip_rel_gap=1e-6)
+        if res.x is not None:
+            cand = np.flatnonzero(res.x > 0.5)
+            if _covered_rows(a, cand).all() and sc[cand].sum() < sc[sites].sum() - 1e-9:
+                sites = cand
+        bound = res.bound
+        if bound is not None and np.allclose(sc, np.round(sc)):
+            bound = float(np.ceil(bound - 1e-6))  # integer costs: the optimum is an integer
+        status = "optimal" if res.status == "optimal" else "time_limit"
+    else:
+        bound, status = float(sc[fx].sum()), "optimal"
+    objective = float(sc[sites].sum())
+    covered = _covered_rows(pat, sites) if sites.size else np.zeros(n, dtype=bool)
+    assignment = _assignment_within(reach, r, sites)
+    return make_solution(
+        model="set_cover", sites=sites, objective=objective, bound=bound, status=status,
+        assignment=assignment, sense="min", fixed=fx,
+        unreachable=np.flatnonzero(np.diff(reach.indptr) == 0),
+        uncovered=np.flatnonzero(~covered & (w > 0)), covered_weight=float(w[covered].sum()),
+        total_weight=float(w.sum()), runtime_s=time.perf_counter() - t0,
+        details={"radius": r, "uncoverable": uncoverable, "model_rows": int(reps.size)},
+    )
