@@ -26,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.errors import InfeasibleError, InputError
+from siting.errors import InputError
 from siting.network import distance_matrix, nearest_distance
 from siting.optimize import capacitated_coverage, max_coverage, set_cover
 
@@ -297,16 +297,19 @@ def _solve(req: Any, cost: Any, coverable: np.ndarray, weight: np.ndarray, fixed
                 profile.settings.get("households", {}).get("residents_per_household", 2.62))
         if np.isfinite(cap).all() and len(rows):
             p = None if req.new_sites == "min" else n_fixed + int(req.new_sites)
-            try:
-                sol = capacitated_coverage(sub, radius, cap,
-                                           residents[rows], p=p, fixed=fixed, time_limit=tl)
-                return "capacitated_coverage", _expand(sol, rows, len(coverable)), "places checked"
-            except InfeasibleError as exc:
-                warnings.append(f"shelter: every resident cannot have a place: {exc}; sited for "
-                                "coverage in range instead")
-        else:
-            warnings.append("shelter: some sites have neither capacity nor area, so places per "
-                            "resident could not be checked; sited for coverage in range only")
+            # Place as many residents as any plan can, then report the shortfall with numbers.
+            sol = capacitated_coverage(sub, radius, cap, residents[rows], p=p, fixed=fixed,
+                                       time_limit=tl, allow_unserved=True)
+            total = float(residents[rows].sum())
+            placed = float(sol.covered_weight or 0.0)
+            if placed < total - 0.5:
+                warnings.append(
+                    f"shelter: {total - placed:.0f} of {total:.0f} residents within reach of a "
+                    f"site get no place ({placed:.0f} placed): the open sites' capacity within "
+                    f"{radius:.0f} m is short; add candidate sites or capacity")
+            return "capacitated_coverage", _expand(sol, rows, len(coverable)), "places checked"
+        warnings.append("shelter: some sites have neither capacity nor area, so places per "
+                        "resident could not be checked; sited for coverage in range only")
         note = "places not checked (capacity unknown)"
     else:
         note = ""

@@ -197,6 +197,22 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "bound": ("界", "Bound"),
     "gap": ("间隙", "Gap"),
     "uncovered_households": ("未覆盖户数", "Households not covered"),
+    # siting summary (siting.optimize.plans)
+    "request": ("需求", "Request"),
+    "radius_m": ("服务半径（米）", "Radius (m)"),
+    "radius_source": ("半径依据", "Radius from"),
+    "weight": ("需求权重", "Demand weight"),
+    "candidates": ("候选点数", "Candidate sites"),
+    "households_unreachable": ("任何站点都无法覆盖的户数", "Households no site can reach"),
+    "capacity_note": ("容量校核", "Capacity check"),
+    "before_households_covered": ("覆盖户数（选址前）", "Households covered (before)"),
+    "after_households_covered": ("覆盖户数（选址后）", "Households covered (after)"),
+    "before_share_covered": ("覆盖比例（选址前）", "Share covered (before)"),
+    "after_share_covered": ("覆盖比例（选址后）", "Share covered (after)"),
+    "before_mean_dist_m": ("平均距离（选址前，米）", "Mean distance (before, m)"),
+    "after_mean_dist_m": ("平均距离（选址后，米）", "Mean distance (after, m)"),
+    "before_p95_dist_m": ("95% 分位距离（选址前，米）", "95th pct distance (before, m)"),
+    "after_p95_dist_m": ("95% 分位距离（选址后，米）", "95th pct distance (after, m)"),
 }
 
 
