@@ -189,6 +189,10 @@ def capacitated_coverage(
             f"raise time_limit")
     y = res.x[:m] > 0.5
     x = np.maximum(res.x[m:], 0.0)
+    # HiGHS may leave flows of ~1e-8 on pairs whose site is closed (within its feasibility
+    # tolerance); they are numerical dust, not demand placed, and must not name a closed site.
+    tol_x = 1e-6 * max(1.0, float(dem.max()) if dem.size else 1.0)
+    x[(~y[pj]) | (x < tol_x)] = 0.0
     alloc = sp.csr_matrix((x, (rows_kept[pi], pj)), shape=(n, m))
     alloc.eliminate_zeros()
     served = np.asarray(alloc.sum(axis=1)).ravel()
