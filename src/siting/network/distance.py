@@ -1,9 +1,19 @@
 """Network distances between snapped points: access leg + shortest path + access leg.
 
-SciPy's compiled Dijkstra (``scipy.sparse.csgraph.dijkstra`` on the network's CSR matrix) does every
-shortest-path search; NumPy evaluates the results at the points. Nothing loops over nodes in Python.
+Two engines give the same distances (to rounding; ``tests/network/test_network_distance_paths.py``):
 
-Written by hand, and why:
+* **numba** (when installed; the usual case): the kernels of :mod:`siting.network._compiled`, JIT-compiled
+  by numba and cached on disk, run Dijkstra over the network's CSR arrays. :func:`nearest_distance`
+  and :func:`node_distances` do one multi-source search and one parallel pass over the points;
+  :func:`distance_matrix` searches from each source only as far as the cut-off and writes the pairs
+  straight into CSR arrays, in parallel over sources. Why these are written by hand: SciPy's Dijkstra
+  returns a dense row of ``n`` distances per source even with ``limit=`` and cannot start part-way
+  along an edge; for millions of pairs that cost several times the searches themselves.
+* **SciPy** (without numba, or with ``SITING_NO_NUMBA=1``): ``scipy.sparse.csgraph.dijkstra`` on the
+  CSR matrix does every search, NumPy evaluates the results at the points. Nothing loops over nodes in
+  Python.
+
+Written by hand for the SciPy engine, and why:
 
 * **Virtual source nodes.** SciPy's Dijkstra starts every source at distance 0, but a snapped point
   starts part-way along an edge with an access leg behind it. Each source point therefore becomes one
@@ -11,9 +21,11 @@ Written by hand, and why:
   :data:`VIRTUAL_OFFSET_M`, subtracted afterwards: SciPy reads an explicit 0 weight as "no edge", and
   a point can sit exactly on a node). One call with ``min_only=True`` then gives, for every node, the
   distance from the nearest source and which source it was (a multi-source search with offsets).
-  The virtual edges are one-way, so no path can run *through* a source point's node.
+  The virtual edges are one-way, so no path can run *through* a source point's node. (The numba
+  kernels start their searches at the two edge ends with those offsets directly.)
 * **Same-edge pairs.** Two points on the same edge may be closer along the edge than through either
-  end; those pairs are found by sorting on the edge index and take the shorter of the two routes.
+  end; those pairs are found by sorting on the edge index and take the shorter of the two routes
+  (both engines).
 * **The sparse matrix** (:func:`distance_matrix`) runs Dijkstra from the smaller side, in chunks of
   sources. SciPy's ``limit=`` bounds the search but still fills a dense row of ``n`` distances per
   source, and scanning those rows for the reached nodes cost more than the searches themselves (27 s
@@ -24,7 +36,8 @@ Written by hand, and why:
   line). Chunks shrink until their dense rows fit ``memory_mb``. The reached nodes lead, through a
   node -> edge index, to the edges carrying target points (stored contiguously by edge); edges with no
   target in reach are skipped whole, the rest are expanded to their targets in a few vectorised passes.
-  Measured results and what was tried are in ``benchmarks/RESULTS_distance.md``.
+  The numba kernel uses the same edge grouping. Measured results and what was tried are in
+  ``benchmarks/RESULTS_distance.md``.
 
 Distances are metres; unreachable or beyond the cut-off is NaN (dense) or an absent entry (sparse),
 never 0. A sparse matrix keeps explicit zeros for co-located points on the network. Two points at the
@@ -43,6 +56,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from siting.errors import InputError, Problem
+from siting.network import _compiled
 from siting.network.graph import WalkNetwork
 from siting.network.snap import Snapped
 
@@ -121,6 +135,13 @@ def node_distances(
         shape = (n,) if min_only else (0, n)
         out = np.full(shape, np.nan)
         return (out, np.full(n, -1, dtype=np.int64)) if (min_only and return_source) else out
+    if min_only and _compiled.enabled():
+        dist, origin = _multi_source(net, src, cutoff)
+        d = np.where(np.isfinite(dist), dist, np.nan)
+        if return_source:
+            which = np.where(np.isnan(d), -1, origin)
+            return d, which
+        return d
     aug = _augmented(net, src)
     limit = cutoff + VIRTUAL_OFFSET_M
     idx = np.arange(n, n + k)
@@ -137,6 +158,13 @@ def node_distances(
     dist = dijkstra(aug, directed=True, indices=idx, limit=limit)[:, :n] - VIRTUAL_OFFSET_M
     dist[~np.isfinite(dist)] = np.nan
     return dist
+
+
+def _multi_source(net: WalkNetwork, src: Snapped, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
+    """Compiled multi-source search: ``(dist, origin)`` per node, ``inf`` / -1 where unreached."""
+    indptr, indices, weights = _compiled.csr_arrays(net.graph)
+    return _compiled.multi_source(indptr, indices, weights, net.n_nodes, src.u, src.v,
+                                  src.access_m + src.to_u_m, src.access_m + src.to_v_m, cutoff)
 
 
 def point_distances(net: WalkNetwork, node_dist_m: np.ndarray, points: Any) -> np.ndarray:
@@ -193,6 +221,13 @@ def nearest_distance(
     cutoff = _check_cutoff(cutoff_m)
     if len(o) == 0 or len(t) == 0:
         return np.full(len(o), np.nan), np.full(len(o), -1, dtype=np.int64)
+    if _compiled.enabled():
+        dist_n, origin = _multi_source(net, t, cutoff)
+        order = np.argsort(t.edge, kind="stable")
+        per_edge = np.bincount(t.edge, minlength=net.n_edges)
+        return _compiled.gather_nearest(dist_n, origin, o.u, o.v, o.to_u_m, o.to_v_m, o.access_m, o.edge,
+                                        np.cumsum(per_edge) - per_edge, per_edge, order, t.to_u_m,
+                                        t.access_m, cutoff)
     node_d, node_src = node_distances(net, t, cutoff_m=cutoff_m, return_source=True)
     du = node_d[o.u] + o.to_u_m
     dv = node_d[o.v] + o.to_v_m
@@ -307,7 +342,8 @@ def distance_matrix(
     verbose : bool, optional
         Progress bar over the chunks (default: when attached to a terminal).
     memory_mb : float
-        Bound on the dense Dijkstra rows held at once (sets the chunk size).
+        SciPy engine only: bound on the dense Dijkstra rows held at once (sets the chunk size). The
+        numba engine holds no dense rows: its memory is the output plus one work space per thread.
 
     Returns
     -------
@@ -317,7 +353,9 @@ def distance_matrix(
 
     Notes
     -----
-    Runs from the smaller side. Sources are taken in chunks of nearby points (Z-order of cut-off-sized
+    Runs from the smaller side. With numba: one search per source that stops at the cut-off, the
+    pairs written straight into CSR arrays (see :mod:`siting.network._compiled`). Without (SciPy):
+    sources are taken in chunks of nearby points (Z-order of cut-off-sized
     cells); per chunk, one SciPy Dijkstra with ``limit`` on the subgraph of nodes within the cut-off of
     the chunk's bounding box (the module docstring says why that loses no path); the reached
     nodes lead to the edges that carry target points (through a node -> edge index, each edge taken
@@ -331,11 +369,92 @@ def distance_matrix(
     cutoff = _check_cutoff(cutoff_m)
     transpose = len(d) <= len(o)
     src, tgt = (d, o) if transpose else (o, d)
-    ns, nt, n = len(src), len(tgt), net.n_nodes
+    ns, nt = len(src), len(tgt)
     shape = (len(o), len(d))
     if ns == 0 or nt == 0:
         return sp.csr_matrix(shape)
     groups = _group_by_edge(net, tgt)
+    if _compiled.enabled():
+        matrix = _matrix_compiled(net, src, tgt, groups, cutoff, verbose, by_target=transpose)
+    else:
+        rows, cols, vals = _pairs_scipy(net, src, tgt, groups, cutoff, verbose, memory_mb)
+        if transpose:
+            rows, cols = cols, rows
+        matrix = sp.csr_matrix((vals, (rows, cols)), shape=shape)
+    logger.info("distance matrix %d x %d within %.0f m: %d pairs", shape[0], shape[1], cutoff, matrix.nnz)
+    return matrix
+
+
+#: Sources per call of the compiled kernel (the progress bar moves between calls).
+COMPILED_BATCH = 2048
+#: Sources searched one after the other by one parallel task of the compiled kernel.
+COMPILED_BLOCK = 64
+#: Pairs per source the compiled kernel's first buffers are sized for (then: 1.25 x the mean so far).
+COMPILED_ROOM = 4096
+
+
+def _matrix_compiled(net: WalkNetwork, src: Snapped, tgt: Snapped, groups: _TargetsByEdge, cutoff: float,
+                     verbose: bool | None, *, by_target: bool) -> sp.csr_matrix:
+    """The matrix from the compiled kernel (:mod:`siting.network._compiled`): rows are the targets when
+    ``by_target`` (the caller's origins), else the sources.
+
+    The kernel writes each block's pairs into a buffer of a guessed size; sources that did not fit are
+    searched again with twice the room (the guess follows the mean count of the sources done so far).
+    """
+    ns, nt = len(src), len(tgt)
+    indptr, indices, weights = _compiled.csr_arrays(net.graph)
+    edge_group = np.full(net.n_edges, -1, dtype=np.int64)
+    edge_group[groups.edge] = np.arange(groups.edge.size)
+    s_du = src.access_m + src.to_u_m
+    s_dv = src.access_m + src.to_v_m
+    shared = (groups.edge, groups.eu, groups.ev, groups.start, groups.count, groups.a, groups.b, groups.min_a,
+              groups.min_b, groups.order, tgt.to_u_m, tgt.access_m, groups.by_u[0], groups.by_u[1],
+              groups.by_v[0], groups.by_v[1], edge_group, cutoff)
+    start = np.zeros(ns, dtype=np.int64)
+    count = np.zeros(ns, dtype=np.int64)
+    piece = np.zeros(ns, dtype=np.int64)
+    cols, vals = _compiled.typed_list(), _compiled.typed_list()
+    room = max(1, min(nt, COMPILED_ROOM))  # pairs per source the buffers are sized for
+    pbar = _Bar(ns, verbose)
+    for b0 in range(0, ns, COMPILED_BATCH):
+        todo = np.arange(b0, min(ns, b0 + COMPILED_BATCH))
+        while todo.size:
+            with _compiled.dynamic_chunks(1):
+                col, val, st, cnt = _compiled.matrix_pairs(
+                    net.n_nodes, indptr, indices, weights, src.u[todo], src.v[todo], s_du[todo],
+                    s_dv[todo], src.edge[todo], src.to_u_m[todo], src.access_m[todo], *shared,
+                    COMPILED_BLOCK, COMPILED_BLOCK * room)
+            ok = cnt >= 0
+            st, cnt = st[ok], cnt[ok]
+            if 2 * int(cnt.sum()) < col.size:  # mostly unused room: keep only the pairs
+                keep = _ranges(st, cnt)
+                col, val = col[keep], val[keep]
+                st = np.cumsum(cnt) - cnt
+            start[todo[ok]] = st
+            count[todo[ok]] = cnt
+            piece[todo[ok]] = len(cols)
+            cols.append(col)
+            vals.append(val)
+            todo = todo[~ok]
+            if todo.size:
+                room = min(nt, 2 * room)
+        done = count[:min(ns, b0 + COMPILED_BATCH)]
+        room = max(1, min(nt, int(1.25 * done.mean()) + 16))
+        pbar.update(min(ns, b0 + COMPILED_BATCH) - b0)
+    pbar.close()
+    if by_target:
+        ptr, ind, data = _compiled.assemble_rows_by_target(nt, cols, vals, piece, start, count,
+                                                              _compiled.threads())
+        return sp.csr_matrix((data, ind, ptr), shape=(nt, ns))
+    ptr, ind, data = _compiled.assemble_rows_by_source(cols, vals, piece, start, count)
+    return sp.csr_matrix((data, ind, ptr), shape=(ns, nt))
+
+
+def _pairs_scipy(net: WalkNetwork, src: Snapped, tgt: Snapped, groups: _TargetsByEdge, cutoff: float,
+                 verbose: bool | None, memory_mb: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(source, target, metres) within the cut-off from SciPy's Dijkstra on restricted subgraphs, in
+    chunks of sources (the path without numba)."""
+    ns, n = len(src), net.n_nodes
     se_s, se_t, se_d = _same_edge_pairs(src, tgt)
     se_start = np.searchsorted(se_s, np.arange(ns))  # se_s is sorted
     se_count = np.searchsorted(se_s, np.arange(ns), side="right") - se_start
@@ -404,12 +523,8 @@ def distance_matrix(
     cols = np.concatenate(all_c)
     vals = np.concatenate(all_v)
     del all_r, all_c, all_v
-    if transpose:
-        rows, cols = cols, rows
-    matrix = sp.csr_matrix((vals, (rows, cols)), shape=shape)
-    logger.info("distance matrix %d x %d within %.0f m: %d pairs in %d chunks", shape[0], shape[1],
-                cutoff, matrix.nnz, done)
-    return matrix
+    logger.debug("SciPy path: %d chunks", done)
+    return rows, cols, vals
 
 
 #: Most sources searched in one SciPy call (fewer when their rows would exceed ``memory_mb``).
