@@ -44,12 +44,16 @@ def solve_mip(
     time_limit: float | None = None,
     start: np.ndarray | None = None,
     mip_rel_gap: float = 1e-6,
+    mip_abs_gap: float | None = None,
     offset: float = 0.0,
+    options: dict[str, bool | int | float | str] | None = None,
 ) -> MipResult:
     """Solve ``min/max c·x + offset`` s.t. ``row_lo <= A x <= row_hi``, bounds, integrality.
 
     ``integer`` is a boolean mask of the integer columns (none → a pure LP). ``start`` is a full
-    feasible column vector used as the incumbent (HiGHS ``setSolution``).
+    feasible column vector used as the incumbent (HiGHS ``setSolution``). ``mip_abs_gap``: stop
+    when incumbent and bound are this close (below 1 when every feasible objective is an integer,
+    so the rounded bound then proves the incumbent optimal). ``options``: further HiGHS options.
     """
     a = sp.csc_matrix(a, dtype=np.float64)
     a.sort_indices()
@@ -77,6 +81,10 @@ def solve_mip(
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if mip_abs_gap is not None:
+        h.setOptionValue("mip_abs_gap", float(mip_abs_gap))
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.05))
     h.passModel(lp)
@@ -102,9 +110,19 @@ def solve_mip(
         status = "unknown"
     x = None
     objective = None
-    if info.primal_solution_status == 2:  # feasible point available
+    # compare as int: highspy 1.16 returns an enum that no longer equals the plain 2
+    if int(info.primal_solution_status) == int(highspy.SolutionStatus.kSolutionStatusFeasible):
         x = np.asarray(h.getSolution().col_value, dtype=np.float64)
         objective = float(info.objective_function_value)
+        if start is not None and is_mip and not np.isclose(
+                float(lp.col_cost_ @ x) + float(offset), objective, rtol=1e-7, atol=1e-6):
+            # highspy 1.16 can hand back the warm start instead of the better plan it reports:
+            # the columns then disagree with the objective. Solve again without the start.
+            log.debug("HiGHS returned columns worth %g for objective %g; re-solving without the "
+                      "warm start", float(lp.col_cost_ @ x) + float(offset), objective)
+            return solve_mip(c, a, row_lo, row_hi, col_lo, col_hi, integer, maximize=maximize,
+                             time_limit=time_limit, start=None, mip_rel_gap=mip_rel_gap,
+                             mip_abs_gap=mip_abs_gap, offset=offset, options=options)
     bound: float | None
     if is_mip:
         bound = float(info.mip_dual_bound)

@@ -46,30 +46,38 @@ def pmedian_heuristic(
     deadline: float | None = None,
     restarts: int = 30,
     seed: int = 0,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
     """Greedy + best-improvement vertex substitution for ``min sum_i w_i min_{j in S} d_ij``.
 
     ``d`` is dense with every entry finite (unreachable entries replaced by a large cost). After the
     first local optimum, an iterated local search perturbs 1–3 sites and descends again, stopping
     after ``restarts`` perturbations without improvement (seeded: the same input gives the same plan).
+    ``start`` (a plan, fixed columns included) replaces the greedy construction.
     """
     n, m = d.shape
-    is_open = np.zeros(m, dtype=bool)
-    is_open[fixed] = True
-    cur = d[:, fixed].min(axis=1) if fixed.size else np.full(n, d.max() * 2 + 1)
     blocks = _blocks(n, m)
-    while is_open.sum() < p:  # greedy: add the site that saves most
-        gain = np.empty(m)
-        for b in blocks:
-            gain[b] = (w[:, None] * np.maximum(cur[:, None] - d[:, b], 0.0)).sum(axis=0)
-        gain[is_open] = -np.inf
-        j = int(np.argmax(gain))
-        is_open[j] = True
-        cur = np.minimum(cur, d[:, j])
-    sites = np.flatnonzero(is_open)
-    if p >= m or np.isin(sites, fixed).all():
-        return sites
-    sites = _pmedian_swaps(d, w, sites, fixed, blocks, deadline)
+    if start is not None:
+        sites = np.sort(np.asarray(start))
+        if p >= m or np.isin(sites, fixed).all():
+            return sites
+        sites = _pmedian_swaps(d, w, sites, fixed, blocks, deadline)
+    else:
+        is_open = np.zeros(m, dtype=bool)
+        is_open[fixed] = True
+        cur = d[:, fixed].min(axis=1) if fixed.size else np.full(n, d.max() * 2 + 1)
+        while is_open.sum() < p:  # greedy: add the site that saves most
+            gain = np.empty(m)
+            for b in blocks:
+                gain[b] = (w[:, None] * np.maximum(cur[:, None] - d[:, b], 0.0)).sum(axis=0)
+            gain[is_open] = -np.inf
+            j = int(np.argmax(gain))
+            is_open[j] = True
+            cur = np.minimum(cur, d[:, j])
+        sites = np.flatnonzero(is_open)
+        if p >= m or np.isin(sites, fixed).all():
+            return sites
+        sites = _pmedian_swaps(d, w, sites, fixed, blocks, deadline)
     best_cost = float(w @ d[:, sites].min(axis=1))
     # iterated local search: perturb a few sites, descend again, keep the best plan
     rng = np.random.default_rng(seed)
@@ -404,7 +412,9 @@ def pmedian_lagrangian(
     *,
     deadline: float | None = None,
     iterations: int = 1000,
-) -> tuple[float, np.ndarray, np.ndarray]:
+    integral: bool = False,
+    lam0: np.ndarray | None = None,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None, float, np.ndarray]:
     """Lagrangian lower bound for the p-median (assignment rows relaxed; Beasley 1993).
 
     ``L(λ) = Σ_i λ_i + Σ_{j∈S} ρ_j`` with ``ρ_j = Σ_i min(0, w_i d_ij − λ_i)`` and ``S`` the fixed
@@ -415,45 +425,81 @@ def pmedian_lagrangian(
     ``closed[j]`` when any plan opening ``j`` costs at least ``upper`` (swap ``j`` into ``S``), and
     ``opened[j]`` when any plan without ``j`` costs at least ``upper``. A plan better than ``upper``
     therefore never opens a ``closed`` column and always opens an ``opened`` one.
+
+    With ``integral`` (integer weights and costs: every plan costs an integer) a plan better than
+    ``upper`` costs at most ``upper − 1``, which sharpens the fixing, and the search stops as soon as
+    the bound rounded up reaches ``upper`` (the plan at ``upper`` is then optimal).
+
+    Every subproblem's ``S`` is also a plan (Beasley 1993): the cheapest one, when cheaper than
+    ``upper``, replaces it (a lower ``upper`` keeps earlier fixing valid and sharpens the rest).
+    ``lam0`` warm-starts the multipliers (e.g. from an earlier call, with smaller steps).
+
+    Returns ``(bound, closed, opened, plan, upper, lam)``: ``plan`` is the cheapest subproblem plan
+    if it beat the given ``upper`` (else None), ``upper`` the final one (what the fixing is valid
+    against), ``lam`` the multipliers of the best bound.
     """
     m = d.shape[1]
     wd = w[:, None] * d
-    lam = np.partition(wd, min(1, m - 1), axis=1)[:, min(1, m - 1)].copy()
+    if lam0 is None:
+        lam = np.partition(wd, min(1, m - 1), axis=1)[:, min(1, m - 1)].copy()
+        mu = 2.0
+    else:
+        lam, mu = lam0.astype(np.float64, copy=True), 0.25
+    best_lam = lam
     is_free = np.ones(m, dtype=bool)
     is_free[fixed] = False
     free = np.flatnonzero(is_free)
     q = p - fixed.size
     best = -np.inf
-    mu = 2.0
     stall = 0
     closed = np.zeros(m, dtype=bool)
     opened = np.zeros(m, dtype=bool)
-    for _ in range(iterations):
+    slack = 1e-9 * max(abs(upper), 1.0)
+    plan: np.ndarray | None = None
+
+    def target_of(u: float) -> float:  # plans better than `u` cost at most this
+        return u - 1.0 + 1e-6 * max(abs(u), 1.0) if integral else u
+
+    target = target_of(upper)
+    red = np.empty_like(wd)
+    checkpoint = -np.inf
+    for it in range(iterations):
         if deadline is not None and time.perf_counter() > deadline:
             break
-        red = np.minimum(wd - lam[:, None], 0.0)
+        if it == 1 and lam0 is not None:
+            checkpoint = best  # warm start: progress is measured from the bound at lam0
+        if it and it % 100 == 0:
+            # stalled: the last 100 steps closed less than 1 % of the gap left
+            if best - checkpoint < 0.01 * (upper - best):
+                break
+            checkpoint = best
+        np.subtract(wd, lam[:, None], out=red)
+        np.minimum(red, 0.0, out=red)
         rho = red.sum(axis=0)
-        pick = free[np.argpartition(rho[free], q - 1)[:q]] if q > 0 else free[:0]
+        if 0 < q < free.size:
+            part = np.argpartition(rho[free], q - 1)
+            pick, rest = free[part[:q]], free[part[q:]]
+        else:
+            pick, rest = (free, free[:0]) if q > 0 else (free[:0], free)
         sites = np.concatenate([fixed, pick])
         val = float(lam.sum() + rho[sites].sum())
-        if q > 0 and q < free.size:
+        cost = float(wd[:, sites].min(axis=1).sum())
+        if cost < upper - slack:
+            upper, plan, target = cost, np.sort(sites), target_of(cost)
+        if q > 0 and rest.size:
             worst_in = float(rho[pick].max())
-            in_rest = is_free.copy()
-            in_rest[pick] = False
-            rest = np.flatnonzero(in_rest)
             best_out = float(rho[rest].min())
-            slack = 1e-9 * max(abs(upper), 1.0)
-            closed[rest[val + rho[rest] - worst_in > upper + slack]] = True
-            opened[pick[val - rho[pick] + best_out > upper + slack]] = True
+            closed[rest[val + rho[rest] - worst_in > target + slack]] = True
+            opened[pick[val - rho[pick] + best_out > target + slack]] = True
         if val > best + 1e-9 * max(abs(best), 1.0) if np.isfinite(best) else True:
-            best, stall = val, 0
+            best, stall, best_lam = val, 0, lam
         else:
             stall += 1
             if stall >= 20:
                 mu, stall = mu / 2, 0
         g = 1.0 - (red[:, sites] < 0).sum(axis=1)
         norm = float(g @ g)
-        if norm == 0 or upper - best <= 1e-9 * max(abs(upper), 1.0) or mu < 1e-4:
+        if norm == 0 or target - best <= slack or mu < 1e-4:
             break
         lam = lam + mu * (upper - val) / norm * g
-    return best, closed, opened
+    return best, closed, opened, plan, upper, best_lam
