@@ -8,6 +8,8 @@ proven dual bound and the status.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from dataclasses import dataclass
 
 import highspy
@@ -17,6 +19,30 @@ import scipy.sparse as sp
 log = logging.getLogger(__name__)
 
 INF = highspy.kHighsInf
+
+
+def _quiet_first_highs() -> None:
+    """Create the process's first ``Highs`` with standard output closed.
+
+    highspy >= 1.16 prints its banner from C++ when the first instance is made, before
+    ``output_flag`` can be set; in a CLI run that banner would land in the planner's output.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (some notebook kernels): nothing to protect
+        highspy.Highs()
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_quiet_first_highs()
 
 
 @dataclass(frozen=True)
