@@ -22,8 +22,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/bench_distance.py
-	$(BIN)/python benchmarks/bench_orlib.py
+	$(BIN)/python benchmarks/bench_distance.py --write
+	$(BIN)/python benchmarks/bench_orlib.py --instances 1-40 --time-limit 55 --spopt --spopt-instances 1-10
+	$(BIN)/python benchmarks/bench_mclp.py --time-limit 55
+	$(BIN)/python benchmarks/bench_mclp.py --time-limit 55 --layout uniform
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
