@@ -8,6 +8,7 @@ Written by hand: only the validation (every problem collected, then one :class:`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -176,3 +177,49 @@ def describe_rows(rows: np.ndarray, limit: int = 5) -> str:
     shown = ", ".join(str(int(r)) for r in rows[:limit])
     more = f" and {rows.size - limit} more" if rows.size > limit else ""
     return f"row{'s' if rows.size != 1 else ''} {shown}{more}"
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """The checked arguments every model starts from (see :func:`check_model_inputs`)."""
+
+    reach: sp.csr_matrix
+    n: int
+    m: int
+    w: np.ndarray
+    fx: np.ndarray
+    p: int | None
+    r: float | None
+    tl: float | None
+    deadline: float | None
+    problems: Problems
+
+
+def check_model_inputs(
+    model: str, cost: Any, *, t0: float, weights: Any = None, fixed: Any = None,
+    time_limit: Any = None, p: Any = None, p_minimum: int = 0, radius: Any = None,
+    finish: bool = True,
+) -> ModelInputs:
+    """Check the arguments the models share, collecting every problem before raising.
+
+    ``p`` and ``radius`` are checked only when given. With ``finish=False`` the caller checks its
+    own extra arguments into ``problems`` and calls ``problems.raise_if_any()`` itself (and
+    :func:`check_p` where it has a ``p``).
+    """
+    problems = Problems(source=f"siting.optimize.{model}")
+    reach = as_reachable_csr(cost, problems)
+    if reach is None:
+        problems.raise_if_any()
+    assert reach is not None
+    n, m = reach.shape
+    r = check_radius(radius, problems) if radius is not None else None
+    w = check_weights(weights, n, problems)
+    fx = check_fixed(fixed, m, problems)
+    p_checked = check_count(p, problems, "p", minimum=p_minimum) if p is not None else None
+    tl = check_time_limit(time_limit, problems)
+    if finish:
+        problems.raise_if_any()
+        if p_checked is not None:
+            check_p(p_checked, fx.size, m, model)
+    return ModelInputs(reach=reach, n=n, m=m, w=w, fx=fx, p=p_checked, r=r, tl=tl,
+                       deadline=None if tl is None else t0 + tl, problems=problems)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from siting.errors import InfeasibleError, Problems
+from siting.errors import InfeasibleError
 from siting.optimize import _matrix as mx
 from siting.optimize._highs import INF, solve_mip
 from siting.optimize.heuristics import cover_heuristic, pcenter_heuristic
@@ -71,19 +71,10 @@ def p_center(
     value not yet proven infeasible is the bound.
     """
     t0 = time.perf_counter()
-    problems = Problems(source="siting.optimize.p_center")
-    reach = mx.as_reachable_csr(cost, problems)
-    if reach is None:
-        problems.raise_if_any()
-    assert reach is not None
-    n, m = reach.shape
-    w = mx.check_weights(weights, n, problems)
-    fx = mx.check_fixed(fixed, m, problems)
-    p = mx.check_count(p, problems, "p", minimum=1)
-    tl = mx.check_time_limit(time_limit, problems)
-    problems.raise_if_any()
-    mx.check_p(p, fx.size, m, "p_center")
-    deadline = None if tl is None else t0 + tl
+    args = mx.check_model_inputs("p_center", cost, t0=t0, weights=weights, fixed=fixed,
+                                 time_limit=time_limit, p=p, p_minimum=1)
+    reach, m, w, fx, tl, deadline = args.reach, args.m, args.w, args.fx, args.tl, args.deadline
+    p = int(args.p)  # type: ignore[arg-type]
 
     counts = np.diff(reach.indptr)
     unreachable = np.flatnonzero(counts == 0)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from siting.errors import InfeasibleError, Problems
+from siting.errors import InfeasibleError
 from siting.optimize import _matrix as mx
 from siting.optimize._highs import INF, solve_mip
 from siting.optimize.heuristics import (
@@ -99,20 +99,11 @@ def max_coverage(
     ``_NNZ_PER_SECOND``). ``bound`` is the smaller of the Lagrangian and HiGHS bounds.
     """
     t0 = time.perf_counter()
-    problems = Problems(source="siting.optimize.max_coverage")
-    reach = mx.as_reachable_csr(cost, problems)
-    if reach is None:
-        problems.raise_if_any()
-    assert reach is not None
-    n, m = reach.shape
-    r = mx.check_radius(radius, problems)
-    w = mx.check_weights(weights, n, problems)
-    fx = mx.check_fixed(fixed, m, problems)
-    p = mx.check_count(p, problems, "p", minimum=0)
-    tl = mx.check_time_limit(time_limit, problems)
-    problems.raise_if_any()
-    mx.check_p(p, fx.size, m, "max_coverage")
-    deadline = None if tl is None else t0 + tl
+    args = mx.check_model_inputs("max_coverage", cost, t0=t0, weights=weights, fixed=fixed,
+                                 time_limit=time_limit, p=p, p_minimum=0, radius=radius)
+    reach, n, m, w, fx, tl, deadline = (args.reach, args.n, args.m, args.w, args.fx, args.tl,
+                                        args.deadline)
+    p, r = int(args.p), float(args.r)  # type: ignore[arg-type]
 
     pat = mx.within(reach, r)
     counts = np.diff(pat.indptr)
@@ -267,19 +258,12 @@ def set_cover(
     Rows covered by a fixed site and duplicate rows (same ``N_i``) leave the model.
     """
     t0 = time.perf_counter()
-    problems = Problems(source="siting.optimize.set_cover")
-    reach = mx.as_reachable_csr(cost, problems)
-    if reach is None:
-        problems.raise_if_any()
-    assert reach is not None
-    n, m = reach.shape
-    r = mx.check_radius(radius, problems)
-    w = mx.check_weights(weights, n, problems)
-    fx = mx.check_fixed(fixed, m, problems)
-    tl = mx.check_time_limit(time_limit, problems)
-    sc = mx.check_weights(site_cost, m, problems, name="site_cost")
-    problems.raise_if_any()
-    deadline = None if tl is None else t0 + tl
+    args = mx.check_model_inputs("set_cover", cost, t0=t0, weights=weights, fixed=fixed,
+                                 time_limit=time_limit, radius=radius, finish=False)
+    reach, n, m, w, fx, deadline = (args.reach, args.n, args.m, args.w, args.fx, args.deadline)
+    r = float(args.r)  # type: ignore[arg-type]
+    sc = mx.check_weights(site_cost, m, args.problems, name="site_cost")
+    args.problems.raise_if_any()
 
     pat = mx.within(reach, r)
     counts = np.diff(pat.indptr)

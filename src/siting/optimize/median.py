@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from siting.errors import InfeasibleError, Problems
+from siting.errors import InfeasibleError
 from siting.optimize import _matrix as mx
 from siting.optimize._highs import INF, solve_mip
 from siting.optimize.heuristics import pmedian_heuristic, pmedian_lagrangian
@@ -136,19 +136,10 @@ def p_median(
     Formulation: see the module docstring (Elloumi 2010, incremental form, level-truncated).
     """
     t0 = time.perf_counter()
-    problems = Problems(source="siting.optimize.p_median")
-    reach = mx.as_reachable_csr(cost, problems)
-    if reach is None:
-        problems.raise_if_any()
-    assert reach is not None
-    n, m = reach.shape
-    w = mx.check_weights(weights, n, problems)
-    fx = mx.check_fixed(fixed, m, problems)
-    p = mx.check_count(p, problems, "p", minimum=1)
-    tl = mx.check_time_limit(time_limit, problems)
-    problems.raise_if_any()
-    mx.check_p(p, fx.size, m, "p_median")
-    deadline = None if tl is None else t0 + tl
+    args = mx.check_model_inputs("p_median", cost, t0=t0, weights=weights, fixed=fixed,
+                                 time_limit=time_limit, p=p, p_minimum=1)
+    reach, m, w, fx, tl, deadline = args.reach, args.m, args.w, args.fx, args.tl, args.deadline
+    p = int(args.p)  # type: ignore[arg-type]
 
     counts = np.diff(reach.indptr)
     unreachable = np.flatnonzero(counts == 0)

@@ -19,8 +19,9 @@ followed by the candidates (from the candidates file, or generated on the networ
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -141,7 +142,7 @@ def _per_class(value: Any, shelter_class: str | None) -> float:
     if sub in value:
         return float(value[sub])
     raise InputError(f"shelter class `{shelter_class}` needs a sub-class: one of {sorted(value)} "
-                     f"(e.g. shelter_class = \"fixed:{sorted(value)[0]}\")")
+                     f"(e.g. shelter_class = \"fixed:{min(value)}\")")
 
 
 def _capacities(frame: pd.DataFrame, profile: Any, shelter_class: str | None) -> np.ndarray:
@@ -219,7 +220,7 @@ def plan_sites(
         ex_pos = np.flatnonzero((facilities["type"] == req.type).to_numpy())
         if candidates is not None:
             types = candidates["types"]
-            ok = types.apply(lambda t: (not t) or req.type in t).to_numpy()
+            ok = types.apply(lambda t, want=req.type: (not t) or want in t).to_numpy()
             cand = candidates[ok]
         else:
             if generated is None:
