@@ -22,8 +22,9 @@ __version__ = "0.1.0"
 _SUBMODULES = {"access", "diagnose", "io", "network", "optimize", "pipeline", "policy", "report",
                "split"}
 
-__all__ = ["InfeasibleError", "InputError", "SitingError", "__version__", "demo", "load_profile",
-           "plan", *sorted(_SUBMODULES)]
+__all__ = ["InfeasibleError", "InputError", "SitingError", "__version__", "access", "demo",
+           "diagnose", "io", "load_profile", "network", "optimize", "pipeline", "plan", "policy",
+           "report", "split"]
 
 
 def plan(config: Any, **kwargs: Any) -> Any:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from siting import __version__
 from siting.errors import InfeasibleError, InputError
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("siting: interrupted", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+    except Exception as exc:
         log.debug("unexpected error", exc_info=True)
         print(f"siting: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -8,8 +8,8 @@ once, so a planner fixes a file in one pass instead of one error at a time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 
 class SitingError(Exception):

@@ -7,7 +7,8 @@ A bar is shown when ``verbose`` is True, or when ``verbose`` is None and standar
 from __future__ import annotations
 
 import sys
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 from tqdm.auto import tqdm
 

@@ -39,7 +39,7 @@ def test_outputs_written(result) -> None:
 
 
 def test_households_conserved_everywhere(result, county: Path) -> None:
-    res, out = result
+    _, out = result
     given = pd.read_csv(county.parent / "households.csv")
     total = int(given["households"].sum())
     hh = gpd.read_file(out / "results.gpkg", layer="households")

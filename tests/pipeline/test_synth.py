@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
-from pathlib import Path
 
 from siting.pipeline.config import load_config
 from siting.pipeline.synth import _split_total, grid_network, synthesize

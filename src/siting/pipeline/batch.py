@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 def districts_of(cfg: PlanConfig) -> tuple[str, list[str]] | None:
     """The batch column and its district values, or None for a single-area plan."""
     column = cfg.batch_by or "district"
+    if cfg.communities is None:
+        return None
     communities = sio.read_communities(cfg.communities, coords=cfg.coords)
     if column not in communities:
         if cfg.batch_by:
@@ -111,7 +113,7 @@ def run_plan_files(
     column, districts = batch
     log.info("county run: %d districts by `%s`", len(districts), column)
     target.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     jobs = [(cfg, column, d, target / _safe(d), language, False if workers > 1 else verbose)
             for d in districts]
     if scheduler or workers > 1:
@@ -171,14 +173,14 @@ def _run_dask(jobs: list[tuple[Any, ...]], *, workers: int, scheduler: str | Non
 def _county_households(cfg: PlanConfig) -> tuple[int, int]:
     """Households in the county's input, and those outside every community (any district)."""
     try:
-        from siting.policy import load_profile
         from siting.pipeline.inputs import read_inputs
+        from siting.policy import load_profile
 
         inputs = read_inputs(cfg, load_profile(cfg.policy, overrides=cfg.policy_overrides or None))
         assigned = sio.assign_communities(inputs.households, inputs.communities)
         outside = int(assigned.loc[assigned["community_id"].isna(), "households"].sum())
         return inputs.households_in, outside
-    except Exception:  # noqa: BLE001 - counted per district already
+    except Exception:
         log.debug("county household count failed", exc_info=True)
         return -1, -1
 

@@ -9,9 +9,10 @@ file's folder, so a configuration and its data can be moved together.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from siting.errors import InputError, Problem, Problems
 
@@ -238,7 +239,8 @@ def config_from_mapping(
             continue
         known = {k: table[k] for k in _SITING_KEYS if k in table and k != "new_sites"}
         try:
-            requests.append(SitingRequest(type=ftype, new_sites=new_sites, **known))
+            requests.append(SitingRequest(type=ftype, new_sites=new_sites,  # type: ignore[arg-type]
+                                          **known))
         except TypeError as exc:  # pragma: no cover - keys are checked above
             problems.add(str(exc), column=f"siting.{ftype}")
 

@@ -93,9 +93,10 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
     if cfg.crs:
         crs = CRS.from_user_input(cfg.crs)
     else:
-        first = sio.read_communities(cfg.communities, coords=coords)
+        first = sio.read_communities(_required(cfg.communities, "communities"), coords=coords)
         crs = first.crs
-    communities = sio.read_communities(cfg.communities, coords=coords, crs=crs)
+    communities = sio.read_communities(_required(cfg.communities, "communities"), coords=coords,
+                                       crs=crs)
 
     buildings_cfg = settings.get("buildings", {})
     if cfg.households is not None:
@@ -122,7 +123,7 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
                         "(footprint × levels ÷ dwelling size): an estimate, not a count")
     else:
         ratio = float(settings.get("households", {}).get("residents_per_household", 2.62))
-        households = sio.households_from_raster(cfg.population, residents_per_household=ratio,
+        households = sio.households_from_raster(_required(cfg.population, "population"), residents_per_household=ratio,
                                                 crs=crs, coords=coords)
         hh_source = f"{cfg.population} (estimated from a population raster)"
         warnings.append("households estimated from a population raster: an estimate, not a count")
@@ -140,7 +141,7 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
     else:
         raise InputError(Problem(
             "no facilities given and the network is not an OSM file to take them from",
-            source=cfg.source and str(cfg.source), column="inputs.facilities",
+            source=str(cfg.source) if cfg.source else None, column="inputs.facilities",
             fix="set facilities = a file with facility_id and type columns"))
 
     candidates = None
@@ -154,6 +155,14 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
     return Inputs(crs=crs, communities=communities, households=households, facilities=facilities,
                   candidates=candidates, households_source=hh_source, facilities_source=fac_source,
                   files=files, warnings=warnings)
+
+
+def _required(path: Path | None, key: str) -> Path:
+    """A path the configuration check already guaranteed (named for the message if not)."""
+    if path is None:
+        raise InputError(Problem(f"no {key} given", column=f"inputs.{key}",
+                                 fix=f"set {key} = a file under [inputs]"))
+    return path
 
 
 def households_total(frame: pd.DataFrame) -> int:

@@ -12,11 +12,12 @@ import logging
 import platform
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -141,13 +142,13 @@ def plan(
     hh_out = households_total(result_a.households)
     counts = {
         "households_in": hh_in,
-        "household_points_in": int(len(households)),
+        "household_points_in": len(households),
         "households_out": hh_out,
-        "household_points_out": int(len(result_a.households)),
+        "household_points_out": len(result_a.households),
         "households_outside_communities": hh_outside,
         "households_in_communities": int(result_a.communities["households"].sum()),
-        "communities": int(len(result_a.communities)),
-        "facilities": int(len(inputs.facilities)),
+        "communities": len(result_a.communities),
+        "facilities": len(inputs.facilities),
         "facilities_by_type": {str(k): int(v) for k, v in
                                inputs.facilities["type"].value_counts().sort_index().items()},
         **piece_counts,
@@ -159,7 +160,7 @@ def plan(
     synthetic = cfg.synthetic or _any_synthetic(inputs)
     manifest = {
         "plan": cfg.name,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "synthetic": synthetic,
         "config": str(cfg.source) if cfg.source else None,
         "inputs": inputs.files,
@@ -285,7 +286,7 @@ def _any_synthetic(inputs: Inputs) -> bool:
 def _edges_for_map(net: Any) -> gpd.GeoDataFrame | None:
     try:
         return net.edges_gdf()
-    except Exception:  # noqa: BLE001 - the map can do without streets
+    except Exception:
         log.debug("no edges for the map", exc_info=True)
         return None
 
@@ -299,12 +300,12 @@ def _coords_check(cfg: PlanConfig, households: gpd.GeoDataFrame, net: Any) -> li
         edges = net.edges_gdf().to_crs("EPSG:4326")
         pts = households.geometry.to_crs("EPSG:4326")
         guess = suggest(pts, edges.geometry)
-    except Exception:  # noqa: BLE001 - a check, not a step
+    except Exception:
         log.debug("coordinate check skipped", exc_info=True)
         return []
     if guess and guess != "wgs84":
-        return [f"the household points sit systematically off the streets as if they were {guess} "
-                f"(e.g. from 高德/腾讯/百度 maps); if so, set coords = \"{guess}\" under [inputs]"]
+        return [(f"the household points sit systematically off the streets as if they were {guess} "
+                 f"(e.g. from 高德/腾讯/百度 maps); if so, set coords = \"{guess}\" under [inputs]")]
     return []
 
 
