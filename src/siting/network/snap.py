@@ -117,6 +117,11 @@ class Snapped:
     def __len__(self) -> int:
         return int(self.edge.shape[0])
 
+    def concat(self, other: Snapped) -> Snapped:
+        """These points followed by ``other``'s (snapped to the same network)."""
+        return Snapped(**{name: np.concatenate([getattr(self, name), getattr(other, name)])
+                          for name in self.__dataclass_fields__})
+
     def __getitem__(self, index: Any) -> Snapped:
         """A subset (integer indices, slice or boolean mask), as another :class:`Snapped`."""
         if isinstance(index, (int, np.integer)):

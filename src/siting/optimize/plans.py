@@ -227,7 +227,7 @@ def plan_sites(
                 generated = generate_candidates(net, communities, spacing_m=req.candidate_spacing_m)
             cand = generated
         cand_snap = net.snap(cand.geometry)
-        cols_snap = _concat_snapped(fac_snapped[ex_pos], cand_snap)
+        cols_snap = fac_snapped[ex_pos].concat(cand_snap)
         fixed = np.arange(len(existing))
         cost = distance_matrix(net, hh_snapped[demand_idx], cols_snap, cutoff_m=radius,
                                verbose=verbose)
@@ -245,7 +245,7 @@ def plan_sites(
         # Before / after: distance to the nearest site of the type, before and after the plan.
         before = hh[f"dist_{req.type}_m"].to_numpy(float) if f"dist_{req.type}_m" in hh else \
             np.full(len(hh), np.nan)
-        all_sites = _concat_snapped(fac_snapped[ex_pos], cand_snap[new_cols - len(existing)])
+        all_sites = fac_snapped[ex_pos].concat(cand_snap[new_cols - len(existing)])
         if len(all_sites):
             after, _ = nearest_distance(net, hh_snapped[demand_idx], all_sites)
         else:
@@ -349,9 +349,3 @@ def _served(sol: Any, hh_count: np.ndarray, n_cols: int) -> np.ndarray:
     ok = a >= 0
     return np.bincount(a[ok], weights=hh_count[ok], minlength=n_cols)
 
-
-def _concat_snapped(a: Any, b: Any) -> Any:
-    """Two Snapped sets one after the other (same network)."""
-    cls = type(a)
-    return cls(**{name: np.concatenate([getattr(a, name), getattr(b, name)])
-                  for name in a.__dataclass_fields__})

@@ -89,14 +89,10 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
     known_types = list(settings.get("facility_types", {}))
     coords = cfg.coords
 
-    # The CRS: given, or the local UTM zone of the communities.
-    if cfg.crs:
-        crs = CRS.from_user_input(cfg.crs)
-    else:
-        first = sio.read_communities(_required(cfg.communities, "communities"), coords=coords)
-        crs = first.crs
+    # The CRS: given, or the local UTM zone the reader chooses for the communities (read once).
     communities = sio.read_communities(_required(cfg.communities, "communities"), coords=coords,
-                                       crs=crs)
+                                       crs=CRS.from_user_input(cfg.crs) if cfg.crs else None)
+    crs = communities.crs
 
     buildings_cfg = settings.get("buildings", {})
     if cfg.households is not None:
