@@ -225,9 +225,10 @@ def nearest_distance(
         dist_n, origin = _multi_source(net, t, cutoff)
         order = np.argsort(t.edge, kind="stable")
         per_edge = np.bincount(t.edge, minlength=net.n_edges)
-        return _compiled.gather_nearest(dist_n, origin, o.u, o.v, o.to_u_m, o.to_v_m, o.access_m, o.edge,
-                                        np.cumsum(per_edge) - per_edge, per_edge, order, t.to_u_m,
-                                        t.access_m, cutoff)
+        with _compiled.dynamic_chunks(1):
+            return _compiled.gather_nearest(dist_n, origin, o.u, o.v, o.to_u_m, o.to_v_m, o.access_m,
+                                            o.edge, np.cumsum(per_edge) - per_edge, per_edge, order,
+                                            t.to_u_m, t.access_m, cutoff)
     node_d, node_src = node_distances(net, t, cutoff_m=cutoff_m, return_source=True)
     du = node_d[o.u] + o.to_u_m
     dv = node_d[o.v] + o.to_v_m
