@@ -5,8 +5,8 @@ matrix: greedy construction followed by vertex substitution (Teitz & Bart 1968) 
 "fast interchange" way of Whitaker (1983) / Resende & Werneck (2004) — the profit of every
 (site in, site out) swap from one pass over the matrix — for p-median and p-center; greedy + swap
 for maximal coverage (plus an iterated local search); greedy + redundancy removal for set cover;
-Lagrangian bounds with Lagrangian column fixing (subgradient optimisation) for p-median and maximal
-coverage. Every loop checks a deadline; random steps are seeded.
+Lagrangian bounds with Lagrangian column fixing for p-median (subgradient optimisation) and maximal
+coverage (a smoothed dual minimised by SciPy's L-BFGS-B). Every loop checks a deadline; random steps are seeded.
 """
 
 from __future__ import annotations
@@ -342,64 +342,98 @@ def coverage_lagrangian(
     lower: float,
     *,
     deadline: float | None = None,
-    iterations: int = 400,
+    iterations: int = 200,
 ) -> tuple[float, np.ndarray, float, np.ndarray, np.ndarray]:
-    """Lagrangian upper bound for maximal covering by subgradient optimisation (Polyak steps).
+    """Lagrangian upper bound for maximal covering, from a smoothed dual minimised by L-BFGS-B.
 
-    Relaxing ``x_i <= Σ_{j∈N_i} y_j`` with multipliers ``λ_i >= 0`` leaves
-    ``Σ_i max(0, w_i − λ_i) + (sum of the p − |fixed| largest Σ_{i∈N_j} λ_i, fixed columns added)``,
-    a valid upper bound for every ``λ`` (the LP bound at best). Each subproblem's sites are also a plan.
-    Returns ``(best bound, best plan's sites, best plan's covered weight, closed, opened)``: Lagrangian
-    fixing, valid for every ``λ`` — a plan covering more than ``lower`` (or the best plan seen) never
-    opens a ``closed`` column and always opens an ``opened`` one.
+    Relaxing ``x_i <= Σ_{j∈N_i} y_j`` with multipliers ``0 <= λ_i <= w_i`` leaves
+
+        L(λ) = Σ_i (w_i − λ_i) + Σ_{j fixed} c_j + (sum of the q = p − |fixed| largest free c_j),
+        c_j = Σ_{i∈N_j} λ_i,
+
+    a valid upper bound for every such ``λ`` (the LP bound at best). ``L`` is convex but not smooth,
+    and subgradient steps approach its minimum slowly (3,000 steps stopped 1.2 % above the LP bound
+    on the county benchmark). Written as ``min Σ(w − λ) + Σ_F c_j + qθ + Σ_free (c_j − θ)⁺`` and with
+    ``(·)⁺`` replaced by ``T·log(1 + e^{·/T})``, it is smooth: SciPy's L-BFGS-B minimises it over
+    ``(λ, θ)`` for a falling temperature ``T``, each stage warm-started from the last (within 0.02 %
+    of the LP bound there in 26 s). Only the exact ``L(λ)`` at a stage's end is reported as a bound.
+
+    Each stage's top columns are also a plan. Returns ``(best bound, best plan's sites, best plan's
+    covered weight, closed, opened)``: Lagrangian fixing, valid for every ``λ`` — a plan covering more
+    than ``lower`` (or the best plan seen) never opens a ``closed`` column and always opens an
+    ``opened`` one. ``iterations`` caps the L-BFGS-B iterations of each stage.
     """
-    m = a.shape[1]
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    k, m = a.shape
     af = sp.csr_matrix(a, dtype=np.float64)
     at = sp.csr_matrix(af.T)
-    lam = 0.5 * w
     free = np.setdiff1d(np.arange(m), fixed)
+    is_free = np.zeros(m, dtype=bool)
+    is_free[free] = True
     q = p - fixed.size
     best_ub = np.inf
     best_sites = fixed
     best_lb = -np.inf
-    mu = 2.0
-    stall = 0
     closed = np.zeros(m, dtype=bool)
     opened = np.zeros(m, dtype=bool)
-    for _ in range(iterations):
-        if deadline is not None and time.perf_counter() > deadline:
-            break
-        x = w > lam
+    if q <= 0 or free.size <= q:  # nothing to choose: the plan is forced, its value is the bound
+        sites = np.union1d(fixed, free) if q > 0 else fixed
+        val = float(w[np.diff(af[:, sites].tocsr().indptr) > 0].sum())
+        return val, sites, val, closed, opened
+    scale = 10.0 * float(w.mean()) if k else 1.0
+
+    def exact(lam: np.ndarray) -> None:
+        """The bound, plan and fixing of one ``λ``."""
+        nonlocal best_ub, best_sites, best_lb
         c = at @ lam
-        pick = free[np.argpartition(-c[free], q - 1)[:q]] if q > 0 else free[:0]
+        pick = free[np.argpartition(-c[free], q - 1)[:q]] if q < free.size else free
         sites = np.union1d(fixed, pick)
-        ub = float(np.maximum(w - lam, 0.0).sum() + c[sites].sum())
-        if 0 < q < free.size:
+        ub = float((w - lam).sum() + c[sites].sum())
+        if q < free.size:
             ref = max(lower, best_lb) + 1e-9 * max(abs(ub), 1.0)
             worst_in = float(c[pick].min())
             rest = np.setdiff1d(free, pick)
             best_out = float(c[rest].max())
             closed[rest[ub - worst_in + c[rest] < ref]] = True
             opened[pick[ub - c[pick] + best_out < ref]] = True
-        y = np.zeros(m)
-        y[sites] = 1.0
-        cov = af @ y
-        val = float(w[cov > 0].sum())
+        val = float(w[np.diff(af[:, sites].tocsr().indptr) > 0].sum())
         if val > best_lb:
             best_lb, best_sites = val, sites
-        if ub < best_ub - 1e-9 * abs(best_ub if np.isfinite(best_ub) else 1.0):
-            best_ub, stall = ub, 0
-        else:
-            stall += 1
-            if stall >= 15:
-                mu, stall = mu / 2, 0
-        g = x.astype(np.float64) - cov
-        g[(lam <= 0) & (g < 0)] = 0.0
-        norm = float(g @ g)
-        target = max(lower, best_lb)
-        if norm <= 0 or best_ub - target <= 1e-9 * max(best_ub, 1.0) or mu < 1e-4:
+        best_ub = min(best_ub, ub)
+
+    def stop_at_deadline(_: object) -> None:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise StopIteration
+
+    lam = 0.5 * w
+    c0 = at @ lam
+    z = np.r_[lam, np.sort(c0[free])[-q]]
+    bounds = np.c_[np.r_[np.zeros(k), -np.inf], np.r_[w, np.inf]]
+    exact(lam)
+    for tau in (0.1, 0.03, 0.01, 0.003, 0.001):
+        temp = tau * scale
+
+        def smoothed(zz: np.ndarray, temp: float = temp) -> tuple[float, np.ndarray]:
+            lam, theta = zz[:k], zz[k]
+            c = at @ lam
+            s = (c[is_free] - theta) / temp
+            val = (float((w - lam).sum()) + float(c[~is_free].sum()) + q * theta
+                   + temp * float(np.logaddexp(0.0, s).sum()))
+            share = np.ones(m)  # d val / d c_j: σ for free columns, 1 for fixed ones
+            share[is_free] = expit(s)
+            grad = np.r_[af @ share - 1.0, q - float(share[is_free].sum())]
+            return val, grad
+
+        res = minimize(smoothed, z, jac=True, method="L-BFGS-B", bounds=bounds,
+                       callback=stop_at_deadline, options={"maxiter": iterations, "maxcor": 10})
+        z = res.x
+        exact(np.clip(z[:k], 0.0, w))
+        if deadline is not None and time.perf_counter() > deadline:
             break
-        lam = np.maximum(lam + mu * (ub - target) / norm * g, 0.0)
+        if best_ub - max(lower, best_lb) <= 1e-9 * max(best_ub, 1.0):
+            break
     return best_ub, best_sites, best_lb, closed, opened
 
 
