@@ -15,7 +15,7 @@ from report_fakes import SOURCES, make_result
 from siting.errors import InputError
 from siting.report import make_map, write_map
 from siting.report.i18n import label, type_name
-from siting.report.maps import _aggregate_households, _fmt_dist
+from siting.report.maps import _aggregate_households, _fmt_dist, _walk_minutes
 
 
 def has(text: str, s: str) -> bool:
@@ -90,6 +90,26 @@ def test_distance_formatting_uses_walking_speed():
     assert _fmt_dist(1000.0, 1000 / 15, "en") == "1,000 m · 15.0 min"
     assert _fmt_dist(float("nan"), 60.0, "en") == "unreachable"
     assert _fmt_dist(None, 60.0, "zh") == "不可达"
+
+
+def test_elder_care_minutes_are_at_the_elderly_pace():
+    """The tooltip's minutes to elder care use the pace its circle rule is measured at (the profile's
+    elderly speed factor), through the profile's walk table; other types the normal pace."""
+    from types import SimpleNamespace
+
+    from siting.policy import load_profile
+
+    profile = load_profile("national")
+    result = SimpleNamespace(profile=profile)
+    to_min, elderly = _walk_minutes(result, "eldercare")  # type: ignore[arg-type]
+    assert elderly and to_min(800.0) == pytest.approx(profile.walk_minutes(800.0, elderly=True))
+    factor = float(profile.settings["walk"]["elderly_speed_factor"])
+    assert factor < 1 and to_min(800.0) > profile.walk_minutes(800.0)
+    text = _fmt_dist(800.0, 60.0, "zh", minutes=to_min, elderly=elderly)
+    assert text.endswith(label("elderly_pace", "zh")) and f"{to_min(800.0):.1f} 分钟" in text
+    to_min_f, elderly_f = _walk_minutes(result, "fitness")  # type: ignore[arg-type]
+    assert not elderly_f and to_min_f(1000.0) == pytest.approx(15.0)
+    assert _walk_minutes(SimpleNamespace(profile=None), "eldercare") == (None, False)  # type: ignore[arg-type]
 
 
 def test_self_contained_no_script_or_style_from_network(html_zh):

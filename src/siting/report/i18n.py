@@ -57,6 +57,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "no": ("否", "no"),
     "unknown": ("未知", "unknown"),
     "unreachable": ("不可达", "unreachable"),
+    "elderly_pace": ("（老年人步速）", " (elderly pace)"),
     "existing": ("现有", "existing"),
     "new": ("新增", "new"),
     # kinds

@@ -78,7 +78,9 @@ def _fmt_pct(v: Any) -> str:
     return f"{100 * f:.0f}%" if np.isfinite(f) else "–"
 
 
-def _fmt_dist(d: Any, speed: float, language: str) -> str:
+def _fmt_dist(d: Any, speed: float, language: str, *, minutes: Any = None, elderly: bool = False) -> str:
+    """``"820 m · 12.3 分钟"``: metres and walking minutes (``minutes(d)`` when given, else
+    ``d / speed``), marked when the minutes are at the elderly pace."""
     try:
         f = float(d)
     except (TypeError, ValueError):
@@ -86,7 +88,23 @@ def _fmt_dist(d: Any, speed: float, language: str) -> str:
     if not np.isfinite(f):
         return label("unreachable", language)
     unit = "分钟" if language == "zh" else "min"
-    return f"{f:,.0f} m · {f / speed:.1f} {unit}"
+    mins = minutes(f) if minutes is not None else f / speed
+    pace = label("elderly_pace", language) if elderly else ""
+    return f"{f:,.0f} m · {mins:.1f} {unit}{pace}"
+
+
+def _walk_minutes(result: PlanResult, ftype: str) -> tuple[Any, bool]:
+    """``(distance → minutes, elderly)`` for distances to facilities of ``ftype``: the profile's walk
+    table, at the elderly pace when one of its circle rules for the type says so (elder care);
+    ``(None, False)`` without a usable profile (the caller then divides by the walking speed)."""
+    profile = result.profile
+    try:
+        elderly = any(r.params.get("facility_type") == ftype and bool(r.params.get("elderly"))
+                      for r in profile.circle_rules())
+        profile.walk_minutes(1000.0, elderly=elderly)
+    except Exception:  # noqa: BLE001 - duck-typed or partial profile: plain speed, said on the map
+        return None, False
+    return (lambda d: profile.walk_minutes(d, elderly=elderly)), elderly
 
 
 def _geojson_layer(frame: gpd.GeoDataFrame, fields: dict[str, str], *, name: str, style: dict,
@@ -211,7 +229,9 @@ def _households_layer(result: PlanResult, language: str, speed: float, max_point
     fields["p_hh"] = label("households", language)
     for i, col in enumerate(c for c in h.columns if str(c).startswith("dist_") and str(c).endswith("_m")):
         t = type_name(str(col)[5:-2], language)
-        d[f"p_d{i}"] = h[col].map(lambda v: _fmt_dist(v, speed, language))
+        to_min, elderly = _walk_minutes(result, str(col)[5:-2])
+        d[f"p_d{i}"] = h[col].map(lambda v, f=to_min, e=elderly: _fmt_dist(v, speed, language,
+                                                                          minutes=f, elderly=e))
         fields[f"p_d{i}"] = f"到{t}" if language == "zh" else f"to {t}"
     wmax = float(np.nanmax(w.to_numpy(dtype=float))) if len(w) and np.isfinite(w).any() else 1.0
     radius = 2.0 + 8.0 * np.sqrt(w.fillna(0).to_numpy(dtype=float) / max(wmax, 1.0))
