@@ -85,3 +85,22 @@ def test_coverage_of_a_rule_is_named_by_the_rule():
     heads = tables.localize(tables.communities_table(r, "en"), "en",
                             rule_titles=tables.rule_titles(r, "en")).columns
     assert "Coverage: circle.eldercare15 15-minute elder-care circle (%)" in heads
+
+
+def test_coverage_of_a_type_is_not_shown_twice():
+    """``coverage_<type>`` copies the type's first circle rule's column: tables and tooltips show
+    the rule's column (its title says which circle) and not the copy; a type column that differs
+    from every rule column stays."""
+    from dataclasses import replace
+
+    r = make_result(8)
+    com = r.communities.copy()
+    com["coverage_eldercare"] = [0.1, 0.2, np.nan, 0.4]
+    com["coverage_circle.eldercare15"] = com["coverage_eldercare"]
+    r = replace(r, communities=com)
+    cols = tables.coverage_columns(r)
+    assert "coverage_circle.eldercare15" in cols and "coverage_eldercare" not in cols
+    assert "coverage_eldercare" not in tables.communities_table(r, "zh").columns
+    com["coverage_circle.eldercare15"] = [0.1, 0.2, np.nan, 0.5]  # a different circle: both stay
+    r = replace(r, communities=com)
+    assert {"coverage_eldercare", "coverage_circle.eldercare15"} <= set(tables.coverage_columns(r))

@@ -161,7 +161,7 @@ def _communities_layer(result: PlanResult, color_by: str, language: str, speed: 
         add("p_oversized", label("oversized", language), c["oversized"].map(
             lambda v: label("unknown", language) if v is None or v is pd.NA
             or (isinstance(v, float) and np.isnan(v)) else label("yes" if v else "no", language)))
-    coverage = [col for col in c.columns if str(col).startswith("coverage_")]
+    coverage = tables.coverage_columns(result)
     for i, col in enumerate(coverage):  # property keys without dots: plain JavaScript names
         alias = f"{label('coverage', language)} · {subject_name(str(col)[9:], language, titles)}"
         add(f"p_cov{i}", alias, c[col].map(_fmt_pct))

@@ -177,12 +177,24 @@ def communities_table(result: PlanResult, language: str) -> pd.DataFrame:
         df["kind"] = df["kind"].map(lambda k: label(k, language) if isinstance(k, str) else "")
     if "oversized" in c.columns:
         df["oversized"] = c["oversized"].map(lambda v: _yes_no(v, language))
-    for col in c.columns:
-        if str(col).startswith("coverage_"):
-            df[col] = pd.to_numeric(c[col], errors="coerce") * 100.0
+    for col in coverage_columns(result):
+        df[col] = pd.to_numeric(c[col], errors="coerce") * 100.0
     for rid in rule_ids(result):
         df[rid] = c[rid].map(lambda v: status_word(v, language))
     return df.reset_index(drop=True)
+
+
+def coverage_columns(result: PlanResult) -> list[str]:
+    """The communities' ``coverage_*`` columns worth showing: each circle rule's, and a type's (the
+    contract's ``coverage_<type>``, a copy of its first circle rule's) only when no rule column
+    repeats it. Without a usable profile, all of them."""
+    c = result.communities
+    cols = [str(col) for col in c.columns if str(col).startswith("coverage_")]
+    rules = getattr(result.profile, "rules", None) or {}
+    rule_cols = {f"coverage_{rid}" for rid in rules} & set(cols)
+    values = {col: pd.to_numeric(c[col], errors="coerce").to_numpy(dtype=float) for col in cols}
+    return [col for col in cols if col in rule_cols or not any(
+        np.array_equal(values[col], values[r], equal_nan=True) for r in rule_cols)]
 
 
 def _yes_no(value: Any, language: str) -> str:
