@@ -3,13 +3,16 @@
 ``SitingError`` is the root. ``InputError`` means bad data or configuration (the CLI exits with 2);
 ``InfeasibleError`` means no plan can meet what was asked (the message says which rule or model and by
 how much). Input checks gather every problem of one input into a :class:`Problems` collector and raise
-once, so a planner fixes a file in one pass instead of one error at a time.
+once, so a planner fixes a file in one pass instead of one error at a time. Warnings that reach the
+planner's report are :class:`Notice` strings: English for logs and ``run.json``, with the Chinese text
+the report shows by default.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Self
 
 
 class SitingError(Exception):
@@ -109,3 +112,36 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise InputError(self.items)
+
+
+class Notice(str):
+    """A warning for the planner in both languages.
+
+    The string itself is the English text (logs, ``run.json``, tests); ``zh`` holds the Chinese one,
+    which the report, map and spreadsheet show by default. Plain strings are accepted wherever a
+    notice is, and shown as they are.
+
+    Parameters
+    ----------
+    en, zh : str
+        The same message in English and in Chinese.
+    """
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str) -> Self:
+        obj = super().__new__(cls, en)
+        obj.zh = zh
+        return obj
+
+    def __reduce__(self) -> tuple[type[Notice], tuple[str, str]]:  # pickling (Dask batch runs)
+        return (Notice, (str(self), self.zh))
+
+    def text(self, language: str) -> str:
+        """The message in ``language`` (``"zh"`` or ``"en"``)."""
+        return self.zh if language == "zh" else str(self)
+
+
+def notice_text(message: str, language: str) -> str:
+    """A warning in ``language``: a :class:`Notice`'s translation, any other string as it is."""
+    return message.text(language) if isinstance(message, Notice) else str(message)

@@ -27,7 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.errors import InputError
+from siting.errors import InputError, Notice
 from siting.network import distance_matrix, nearest_distance
 from siting.optimize import capacitated_coverage, max_coverage, set_cover
 
@@ -234,8 +234,11 @@ def plan_sites(
         coverable = np.diff(cost.indptr) > 0
         n_uncoverable = float(hh_count[~coverable].sum())
         if n_uncoverable:
-            warnings.append(f"{req.type}: {n_uncoverable:.0f} households are beyond {radius:.0f} m of "
-                            "every existing and candidate site: no plan can reach them")
+            warnings.append(Notice(
+                f"{req.type}: {n_uncoverable:.0f} households are beyond {radius:.0f} m of every "
+                "existing and candidate site: no plan can reach them",
+                f"{req.type}：{n_uncoverable:.0f} 户距所有现有设施和备选点均超过 {radius:.0f} 米："
+                "任何方案都覆盖不到"))
         model, sol, cap_note = _solve(req, cost, coverable, weight, fixed, hh, cand, existing,
                                       profile, warnings, radius)
         chosen = np.asarray(sol.sites, dtype=np.int64)
@@ -304,13 +307,17 @@ def _solve(req: Any, cost: Any, coverable: np.ndarray, weight: np.ndarray, fixed
             total = float(residents[rows].sum())
             placed = float(sol.covered_weight or 0.0)
             if placed < total - 0.5:
-                warnings.append(
+                warnings.append(Notice(
                     f"shelter: {total - placed:.0f} of {total:.0f} residents within reach of a "
                     f"site get no place ({placed:.0f} placed): the open sites' capacity within "
-                    f"{radius:.0f} m is short; add candidate sites or capacity")
+                    f"{radius:.0f} m is short; add candidate sites or capacity",
+                    f"避难场所：可达范围内 {total:.0f} 名居民中有 {total - placed:.0f} 人没有避难位置"
+                    f"（已安置 {placed:.0f} 人）：{radius:.0f} 米内已选场所容量不足，请增加备选点或容量"))
             return "capacitated_coverage", _expand(sol, rows, len(coverable)), "places checked"
-        warnings.append("shelter: some sites have neither capacity nor area, so places per "
-                        "resident could not be checked; sited for coverage in range only")
+        warnings.append(Notice(
+            "shelter: some sites have neither capacity nor area, so places per resident could not "
+            "be checked; sited for coverage in range only",
+            "避难场所：部分场所既无容量也无面积数据，无法核算人均避难位置；仅按服务半径覆盖选址"))
         note = "places not checked (capacity unknown)"
     else:
         note = ""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from siting import access, diagnose
+from siting.errors import Notice
 from siting.network import WalkNetwork
 
 log = logging.getLogger(__name__)
@@ -115,19 +116,26 @@ def analyse(
     counts["households_on_detached_network"] = int(households["households"].to_numpy()[detached_hh].sum())
     counts["household_points_on_detached_network"] = int(detached_hh.sum())
     if detached_hh.any():
-        warnings.append(f"{counts['households_on_detached_network']} households "
-                        f"({int(detached_hh.sum())} points) snap to a detached piece of the walking "
-                        "network: their distances are missing, not zero")
+        n_hh, n_pts = counts["households_on_detached_network"], int(detached_hh.sum())
+        warnings.append(Notice(
+            f"{n_hh} households ({n_pts} points) snap to a detached piece of the walking network: "
+            "their distances are missing, not zero",
+            f"{n_hh} 户（{n_pts} 个点）落在与主路网不连通的步行路段上：其距离记为缺失，而不是 0"))
     far_hh = np.asarray(getattr(hh_snap, "far", np.zeros(len(households), bool)))
     counts["household_points_far_from_network"] = int(far_hh.sum())
     if far_hh.any():
-        warnings.append(f"{int(far_hh.sum())} household points are more than "
-                        f"{opts.get('max_access_m', 500.0):.0f} m from any walkable street")
+        far_m = float(opts.get("max_access_m", 500.0))
+        warnings.append(Notice(
+            f"{int(far_hh.sum())} household points are more than {far_m:.0f} m from any walkable street",
+            f"{int(far_hh.sum())} 个住户点距最近的步行道路超过 {far_m:.0f} 米"))
     far_fac = np.asarray(getattr(fac_snap, "far", np.zeros(len(facilities), bool)))
     if far_fac.any():
         ids = ", ".join(map(str, facilities.index[far_fac][:10]))
-        warnings.append(f"{int(far_fac.sum())} facilities are off the network (> "
-                        f"{opts.get('max_access_m', 500.0):.0f} m from a walkable street): {ids}")
+        far_m = float(opts.get("max_access_m", 500.0))
+        warnings.append(Notice(
+            f"{int(far_fac.sum())} facilities are off the network (> {far_m:.0f} m from a walkable "
+            f"street): {ids}",
+            f"{int(far_fac.sum())} 处设施不在路网上（距步行道路超过 {far_m:.0f} 米）：{ids}"))
     timings.lap("snap")
 
     # Distances from every household to the nearest facility of each type.
@@ -247,8 +255,9 @@ def _accessibility(
         return None
     supply = facility_capacity(facilities[sel], ftype, profile)
     if not np.isfinite(supply).any():
-        return (f"{ftype}: accessibility (2SFCA) not assessable: no facility of this type has a "
-                "capacity (or, for shelters, an area)")
+        return Notice(f"{ftype}: accessibility (2SFCA) not assessable: no facility of this type has a "
+                      "capacity (or, for shelters, an area)",
+                      f"{ftype}：无法评估可达性（2SFCA）：该类设施均无服务能力（避难场所为面积）数据")
     known = np.isfinite(supply)
     col = "elderly" if ftype == "eldercare" and households["elderly"].notna().all() else "residents"
     ratio = float(profile.settings.get("households", {}).get("residents_per_household", 2.62))
@@ -273,8 +282,9 @@ def _accessibility(
         assigned[f"fca_{ftype}"].to_numpy(), assigned, weight="_w",
         communities=communities.index)
     if not known.all():
-        return (f"{ftype}: {int((~known).sum())} facilities without capacity left out of the "
-                "accessibility (2SFCA) figures")
+        return Notice(f"{ftype}: {int((~known).sum())} facilities without capacity left out of the "
+                      "accessibility (2SFCA) figures",
+                      f"{ftype}：{int((~known).sum())} 处设施缺少服务能力数据，未计入可达性（2SFCA）指标")
     return None
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from pyproj import CRS
 
 from siting import io as sio
-from siting.errors import InputError, Problem
+from siting.errors import InputError, Notice, Problem
 from siting.pipeline.config import PlanConfig
 
 log = logging.getLogger(__name__)
@@ -115,14 +115,17 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
             yes_inside_residential=bool(buildings_cfg.get("yes_inside_residential", True)),
         )
         hh_source = f"{cfg.buildings} (estimated from buildings)"
-        warnings.append(f"households estimated from {len(buildings)} buildings "
-                        "(footprint × levels ÷ dwelling size): an estimate, not a count")
+        warnings.append(Notice(
+            f"households estimated from {len(buildings)} buildings (footprint × levels ÷ dwelling "
+            "size): an estimate, not a count",
+            f"住户数由 {len(buildings)} 栋建筑估算（占地面积 × 层数 ÷ 套均面积）：是估计值，不是统计数"))
     else:
         ratio = float(settings.get("households", {}).get("residents_per_household", 2.62))
         households = sio.households_from_raster(_required(cfg.population, "population"), residents_per_household=ratio,
                                                 crs=crs, coords=coords)
         hh_source = f"{cfg.population} (estimated from a population raster)"
-        warnings.append("households estimated from a population raster: an estimate, not a count")
+        warnings.append(Notice("households estimated from a population raster: an estimate, not a count",
+                               "住户数由人口栅格估算：是估计值，不是统计数"))
 
     if cfg.facilities is not None:
         facilities = sio.read_facilities(cfg.facilities, coords=coords, crs=crs,
@@ -132,8 +135,10 @@ def read_inputs(cfg: PlanConfig, profile: Any) -> Inputs:
         facilities = sio.facilities_from_osm(_osm_features(cfg.network),
                                              tag_table=settings.get("osm_facilities", []), crs=crs)
         fac_source = f"{cfg.network} (OpenStreetMap tags)"
-        warnings.append("facilities taken from OpenStreetMap tags: OSM may miss facilities "
-                        "(elder care and service centres are often unmapped); check before deciding")
+        warnings.append(Notice(
+            "facilities taken from OpenStreetMap tags: OSM may miss facilities (elder care and "
+            "service centres are often unmapped); check before deciding",
+            "设施取自 OpenStreetMap 标签：OSM 可能遗漏设施（养老和社区服务设施常未标注），决策前请核对"))
     else:
         raise InputError(Problem(
             "no facilities given and the network is not an OSM file to take them from",

@@ -19,6 +19,7 @@ import pandas as pd
 from markupsafe import Markup
 
 import siting
+from siting.errors import notice_text
 from siting.report import charts, tables
 from siting.report.i18n import check_language, label
 from siting.result import PlanResult
@@ -88,7 +89,7 @@ def report_context(result: PlanResult, language: str) -> dict[str, Any]:
         "synthetic": bool(result.synthetic),
         "version": siting.__version__,
         "summary": [(label(k, lang), _fmt_figure(v)) for k, v in tables.summary(result)],
-        "warnings": list(result.warnings),
+        "warnings": [notice_text(w, lang) for w in result.warnings],
         "rules": html_table(tables.localize(tables.rules_table(result, lang), lang)),
         "communities": html_table(tables.localize(communities, lang, rule_titles=titles),
                                   pct_columns=("%",)),

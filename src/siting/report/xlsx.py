@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from siting.errors import notice_text
 from siting.report import tables
 from siting.report.i18n import check_language, label
 from siting.result import PlanResult
@@ -31,7 +32,7 @@ def sheets_of(result: PlanResult, language: str) -> dict[str, pd.DataFrame]:
     summary += [(label(k, lang), v) for k, v in tables.summary(result)]
     out: dict[str, pd.DataFrame] = {
         "sheet_summary": pd.DataFrame(summary, columns=[label("item", lang), label("value", lang)]),
-        "sheet_warnings": pd.DataFrame({label("warning", lang): list(result.warnings)}),
+        "sheet_warnings": pd.DataFrame({label("warning", lang): [notice_text(w, lang) for w in result.warnings]}),
         "sheet_rules": loc(tables.rules_table(result, lang), lang),
         "sheet_communities": loc(tables.communities_table(result, lang), lang,
                                  rule_titles=tables.rule_titles(result, lang)),
