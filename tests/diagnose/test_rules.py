@@ -199,7 +199,8 @@ def _brute_force(row: pd.Series) -> dict[str, str]:
         below = known(kind) and area < (200 if kind == "rural" else 300)
         out["facility.area"] = "not_met" if below else "not_assessable"
     else:
-        per_ok = area * 100 >= 30 * hh - 1e-6
+        # '≥' forgives rounding: 1e-9 relative (absolute below 1), as the engine documents
+        per_ok = area * 100 >= 30 * hh - 1e-9 * max(1.0, 30 * hh)
         if known(kind):
             min_ok = area >= (200 if kind == "rural" else 300)
             out["facility.area"] = "met" if per_ok and min_ok else "not_met"
@@ -213,7 +214,7 @@ def _brute_force(row: pd.Series) -> dict[str, str]:
     if not known(kind) or kind == "rural" or not known(workers, res):
         out["staff.workers"] = "not_assessable"
     else:
-        out["staff.workers"] = "met" if workers / res * 10000 >= 18 - 1e-6 else "not_met"
+        out["staff.workers"] = "met" if workers / res * 10000 >= 18 - 1e-9 * 18 else "not_met"
     return out
 
 
