@@ -46,6 +46,7 @@ from siting.io.validate import (
     check_ids,
     feature_list,
     find_column,
+    is_blank,
     omap,
     to_number,
     to_text,
@@ -362,6 +363,10 @@ def read_communities(
                      consumed=consumed)
 
 
+#: Names recognised for the households' optional compound (小区) column, besides ``compound_id``.
+COMPOUND_ALIASES = ("compound", "xiaoqu", "xiaoqu_id", "小区", "小区编号")
+
+
 def read_households(
     path: PathType,
     *,
@@ -383,7 +388,9 @@ def read_households(
         Index ``household_id`` (generated ``H000001``… when the file has none); columns
         ``households`` (int ≥ 0; 1 per point when the column is absent, logged), ``residents``,
         ``elderly`` (float, NaN when not given), ``estimated`` (False), ``community_id`` (from the
-        file if given, else None; :func:`siting.io.assign_communities` sets it), the file's other
+        file if given, else None; :func:`siting.io.assign_communities` sets it), ``compound_id``
+        (text, None for blanks; only when the file has it, also as ``compound``, ``xiaoqu`` or
+        ``小区``: the points of one compound stay together in split proposals), the file's other
         columns, and point ``geometry``.
     """
     raw, problems = _prepare(path, coords=coords, source_crs=source_crs, layer=layer, crs=crs)
@@ -407,6 +414,12 @@ def read_households(
         "community_id": community,
     }
     consumed = _consumed(raw, ["household_id", "households", "residents", "elderly", "community_id"])
+    compound_col = find_column(raw, "compound_id", COMPOUND_ALIASES)
+    if compound_col is not None:  # optional: points of one compound (小区) move together in a split
+        # a numeric column with blanks reads as floats: 7.0 is compound "7"
+        columns["compound_id"] = omap(raw[compound_col], lambda v: None if is_blank(v) else
+                                      re.sub(r"^(-?\d+)\.0+$", r"\1", str(v).strip()))
+        consumed.append(compound_col)
     return _assemble(raw, index_name="household_id", ids=ids, columns=columns, geometry=geoms,
                      consumed=consumed)
 
