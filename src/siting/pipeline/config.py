@@ -54,7 +54,8 @@ _ANALYSIS_KEYS = {
     "fca_types",
     "network_pieces",
 }
-_TOP_KEYS = {"plan", "inputs", "siting", "policy_overrides", "analysis", "batch"}
+_SPLIT_KEYS = {"enabled", "time_limit_s", "max_extra_parts"}
+_TOP_KEYS = {"plan", "inputs", "siting", "policy_overrides", "analysis", "batch", "split"}
 _BATCH_KEYS = {"by", "districts"}
 
 
@@ -117,6 +118,7 @@ class PlanConfig:
     analysis: Mapping[str, Any] = field(default_factory=dict)
     batch_by: str | None = None
     districts: tuple[str, ...] | None = None
+    split: Mapping[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
     def input_paths(self) -> dict[str, Path]:
@@ -141,6 +143,22 @@ def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str, problem
             )
 
 
+def _check_split(split: Mapping[str, Any], problems: Problems) -> None:
+    """``[split]``: ``enabled`` (bool, default true), ``time_limit_s`` (seconds per community, > 0),
+    ``max_extra_parts`` (whole number ≥ 0: parts tried beyond the fewest the household band allows)."""
+    if "enabled" in split and not isinstance(split["enabled"], bool):
+        problems.add(f"enabled = {split['enabled']!r} is not true or false", column="split.enabled",
+                     fix="write enabled = true or enabled = false")
+    limit = split.get("time_limit_s", 60.0)
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0:
+        problems.add(f"time_limit_s = {limit!r} is not a number of seconds > 0",
+                     column="split.time_limit_s", fix="write e.g. time_limit_s = 60")
+    extra = split.get("max_extra_parts", 3)
+    if isinstance(extra, bool) or not isinstance(extra, int) or extra < 0:
+        problems.add(f"max_extra_parts = {extra!r} is not a whole number ≥ 0",
+                     column="split.max_extra_parts", fix="write e.g. max_extra_parts = 3")
+
+
 def config_from_mapping(
     data: Mapping[str, Any], *, base: Path | None = None, source: str | None = None
 ) -> PlanConfig:
@@ -149,7 +167,8 @@ def config_from_mapping(
     Parameters
     ----------
     data : mapping
-        Tables ``plan``, ``inputs``, ``siting``, ``analysis``, ``policy_overrides``, ``batch``.
+        Tables ``plan``, ``inputs``, ``siting``, ``analysis``, ``policy_overrides``, ``batch``,
+        ``split``.
     base : pathlib.Path, optional
         Folder that relative paths are resolved against (the configuration file's folder).
     source : str, optional
@@ -175,6 +194,9 @@ def config_from_mapping(
     _check_keys(analysis, _ANALYSIS_KEYS, "analysis", problems)
     batch = dict(data.get("batch", {}))
     _check_keys(batch, _BATCH_KEYS, "batch", problems)
+    split = dict(data.get("split", {}))
+    _check_keys(split, _SPLIT_KEYS, "split", problems)
+    _check_split(split, problems)
 
     if analysis.get("network_pieces", "main") not in ("main", "all"):
         problems.add(f"network_pieces = {analysis['network_pieces']!r} is not known",
@@ -268,6 +290,7 @@ def config_from_mapping(
         analysis=analysis,
         batch_by=batch.get("by"),
         districts=tuple(batch["districts"]) if "districts" in batch else None,
+        split=split,
         source=Path(source) if source else None,
     )
 

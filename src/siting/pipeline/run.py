@@ -127,6 +127,9 @@ def plan(
                        analysis=dict(cfg.analysis), timings=timings, verbose=verbose)
     warnings.extend(result_a.warnings)
 
+    split_proposals, split_counts = _split(cfg, result_a, net, profile, warnings, verbose)
+    timings.lap("split")
+
     sites = siting_summary = None
     if cfg.siting:
         from siting.optimize.plans import plan_sites
@@ -153,6 +156,7 @@ def plan(
                                inputs.facilities["type"].value_counts().sort_index().items()},
         **piece_counts,
         **result_a.counts,
+        **split_counts,
     }
     if hh_in != hh_out:  # pragma: no cover - a bug, never data
         raise SitingError(f"households in ({hh_in}) != households out ({hh_out}): please report")
@@ -177,7 +181,8 @@ def plan(
     result = PlanResult(
         name=cfg.name, profile=profile, communities=result_a.communities,
         households=result_a.households, facilities=result_a.facilities, rules=result_a.rules,
-        centres=result_a.centres, service_areas=result_a.service_areas, sites=sites,
+        centres=result_a.centres, service_areas=result_a.service_areas,
+        split_proposals=split_proposals, sites=sites,
         siting_summary=siting_summary, network_edges=_edges_for_map(net), manifest=manifest,
         warnings=warnings, synthetic=synthetic,
     )
@@ -187,6 +192,40 @@ def plan(
             target = Path("outputs") / _slug(cfg.name)
         write_result(result, target, language=cfg.language)
     return result
+
+
+def _split(cfg: PlanConfig, result_a: Any, net: Any, profile: Any, warnings: list[str],
+           verbose: bool | None) -> tuple[gpd.GeoDataFrame | None, dict[str, Any]]:
+    """Split proposals for the oversized communities (``[split]``; on unless ``enabled = false``).
+
+    Returns the proposals (None when disabled: the layer is then written empty) and the counts for
+    ``run.json``; the planner's warnings are appended to ``warnings``.
+    """
+    opts = dict(cfg.split)
+    if not opts.get("enabled", True):
+        return None, {"split_communities": 0, "split_parts": 0,
+                      "split_communities_meeting_rules": 0, "split_households": 0}
+    from siting.split import propose_splits
+
+    res = propose_splits(result_a.communities, result_a.households, net, profile,
+                         hh_snapped=result_a.hh_snapped, seed=cfg.seed,
+                         time_limit=float(opts.get("time_limit_s", 60.0)),
+                         max_extra_parts=int(opts.get("max_extra_parts", 3)), verbose=verbose)
+    warnings.extend(res.warnings)
+    props = res.proposals
+    meets = int(res.summary["meets_rules"].sum()) if len(res.summary) else 0
+    counts = {
+        "split_communities": int(props["community_id"].nunique()),
+        "split_parts": len(props),
+        "split_communities_meeting_rules": meets,
+        "split_households": int(pd.to_numeric(props["households"]).sum()) if len(props) else 0,
+    }
+    expected = int(result_a.communities.loc[res.summary["community_id"], "households"].sum()) \
+        if len(res.summary) else 0
+    if counts["split_households"] != expected:  # pragma: no cover - a bug, never data
+        raise SitingError(f"split parts hold {counts['split_households']} households but their "
+                          f"communities {expected}: please report")
+    return props, counts
 
 
 def _choose_pieces(net: Any, households: gpd.GeoDataFrame, pieces: str,
@@ -274,6 +313,7 @@ def _parameters(cfg: PlanConfig) -> dict[str, Any]:
         "language": cfg.language, "seed": cfg.seed, "analysis": dict(cfg.analysis),
         "siting": [{k: v for k, v in vars(r).items() if v is not None} for r in cfg.siting],
         "network": str(cfg.network), "network_online": cfg.network_online,
+        "split": dict(cfg.split),
     }
 
 
