@@ -104,3 +104,30 @@ def test_coverage_of_a_type_is_not_shown_twice():
     com["coverage_circle.eldercare15"] = [0.1, 0.2, np.nan, 0.5]  # a different circle: both stay
     r = replace(r, communities=com)
     assert {"coverage_eldercare", "coverage_circle.eldercare15"} <= set(tables.coverage_columns(r))
+
+
+def test_split_table_says_what_each_part_meets_in_the_report_language():
+    """The split proposals table (report, spreadsheet, map tooltip) shows whether each part meets the
+    household band, the radius and contiguity, and what fails, in the report's language; a layer
+    with only the contract's four columns still works."""
+    from dataclasses import replace
+
+    import geopandas as gpd
+
+    r = make_result(2)
+    plain = tables.split_table(r, "zh")
+    assert plain is not None and list(plain.columns) == ["community_id", "part_id", "households",
+                                                         "service_radius_m"]
+    sp = gpd.GeoDataFrame(r.split_proposals.copy())
+    sp["meets_size"] = [True, True]
+    sp["meets_radius"] = [True, False]
+    sp["contiguous"] = [True, True]
+    sp["issues"] = ["", "service radius 2,400 m > 2,000 m"]
+    sp["issues_zh"] = ["", "服务半径 2,400 米 > 2,000 米"]
+    r = replace(r, split_proposals=sp)
+    zh, en = tables.split_table(r, "zh"), tables.split_table(r, "en")
+    assert zh is not None and en is not None
+    assert list(zh["meets_radius"]) == ["是", "否"] and list(en["meets_radius"]) == ["yes", "no"]
+    assert zh["issues"].iloc[1].startswith("服务半径") and en["issues"].iloc[1].startswith("service")
+    heads = tables.localize(zh, "zh").columns
+    assert "服务半径达标" in heads and "未达标原因" in heads

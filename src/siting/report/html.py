@@ -99,7 +99,7 @@ def report_context(result: PlanResult, language: str) -> dict[str, Any]:
         "distances": html_table(tables.localize(tables.distance_table(result), lang)),
         "siting": html_table(tables.localize(siting_df, lang) if siting_df is not None else None),
         "sites": html_table(_localized_or_none(tables.sites_table(result), lang)),
-        "split": html_table(_localized_or_none(tables.split_table(result), lang)),
+        "split": html_table(_localized_or_none(tables.split_table(result, lang), lang)),
         "inputs": html_table(tables.localize(tables.inputs_table(result), lang)),
         "versions": html_table(tables.localize(tables.versions_table(result), lang)),
         "parameters": html_table(tables.localize(tables.parameters_table(result), lang)),

@@ -323,11 +323,12 @@ def _split_layer(result: PlanResult, language: str) -> folium.FeatureGroup | Non
         return None
     d = gpd.GeoDataFrame(index=range(len(sp)), geometry=sp.geometry.values, crs=sp.crs)
     fields = {}
-    for col in ("community_id", "part_id", "households", "service_radius_m"):
-        if col in sp.columns:
-            fmt = _fmt_int if col in ("households", "service_radius_m") else str
-            d[f"p_{col}"] = sp[col].map(fmt).to_numpy()
-            fields[f"p_{col}"] = label(col, language)
+    table = tables.split_table(result, language)
+    assert table is not None
+    for col in table.columns:
+        fmt = _fmt_int if col in ("households", "service_radius_m") else str
+        d[f"p_{col}"] = table[col].map(fmt).to_numpy()
+        fields[f"p_{col}"] = label(col, language)
     return _geojson_layer(_wgs84(d), fields, name=label("layer_split", language),
                           style={"color": "#6a3d9a", "weight": 2.5, "dashArray": "6 4",
                                  "fillOpacity": 0.05, "fillColor": "#6a3d9a"})

@@ -257,13 +257,21 @@ def coverage_table(result: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["type", "households", "covered", "coverage_pct", "not_assessed"])
 
 
-def split_table(result: PlanResult) -> pd.DataFrame | None:
-    """The split proposals without geometry, or None."""
+def split_table(result: PlanResult, language: str = "zh") -> pd.DataFrame | None:
+    """The split proposals without geometry, or None: size, radius, whether each part meets the
+    household band, the radius and contiguity (in words), and what fails, in ``language``."""
     sp = result.split_proposals
     if sp is None:
         return None
     cols = [c for c in ("community_id", "part_id", "households", "service_radius_m") if c in sp.columns]
-    return pd.DataFrame(sp[cols]).reset_index(drop=True)
+    out = pd.DataFrame(sp[cols]).reset_index(drop=True)
+    for col in ("meets_size", "meets_radius", "contiguous"):
+        if col in sp.columns:
+            out[col] = [_yes_no(v, language) for v in sp[col]]
+    text = "issues_zh" if language == "zh" and "issues_zh" in sp.columns else "issues"
+    if text in sp.columns:
+        out["issues"] = [v if isinstance(v, str) else "" for v in sp[text]]
+    return out
 
 
 def sites_table(result: PlanResult) -> pd.DataFrame | None:

@@ -45,7 +45,7 @@ def sheets_of(result: PlanResult, language: str) -> dict[str, pd.DataFrame]:
     sites = tables.sites_table(result)
     if sites is not None:
         out["sheet_sites"] = loc(sites, lang)
-    split = tables.split_table(result)
+    split = tables.split_table(result, lang)
     if split is not None:
         out["sheet_split"] = loc(split, lang)
     out["sheet_inputs"] = loc(tables.inputs_table(result), lang)

@@ -49,7 +49,7 @@ MIP_REL_GAP = 1e-4
 
 COLUMNS = ["community_id", "part_id", "households", "service_radius_m", "meets_size",
            "meets_radius", "contiguous", "household_points", "atoms", "centre_x", "centre_y",
-           "parts_in_community", "solver_status", "issues"]
+           "parts_in_community", "solver_status", "issues", "issues_zh"]
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ class SplitResult:
         CRS), ``parts_in_community``, ``solver_status`` (``optimal``: least household-weighted
         distance proven, within 0.01 % — for a proposal failing the rules, after the fewest
         households against them; ``time_limit``: best found in the time; ``not_split``: one
-        compound, nothing to split), ``issues`` (what fails, in words; empty when nothing), and
+        compound, nothing to split), ``issues`` / ``issues_zh`` (what fails, in words, in English /
+        Chinese; empty when nothing), and
         the part's polygon.
     parts : pandas.Series
         Indexed by ``household_id`` (the households of the split communities): the part each
@@ -369,7 +370,7 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
                      "atoms": int(np.sum(part_of_atom == p)), "centre_x": float(cx),
                      "centre_y": float(cy), "parts_in_community": len(order),
                      "solver_status": status, "issues": "; ".join(issues),
-                     "geometry": tiling.geometry[p]})
+                     "issues_zh": issues_zh[pid], "geometry": tiling.geometry[p]})
     meets = all(r["meets_size"] and r["meets_radius"] and r["contiguous"] for r in rows) \
         and len(rows) > 1
     note = ""
