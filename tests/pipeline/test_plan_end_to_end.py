@@ -3,6 +3,7 @@ rules traceable, sites placed; a county run isolates a failing district."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pyogrio
 import pytest
 
 import siting
+from siting.errors import Notice
 from siting.pipeline.batch import run_plan_files
 from siting.pipeline.synth import write_synthetic_county
 
@@ -134,3 +136,24 @@ def test_county_run_on_dask_conserves_households(two_districts: Path, tmp_path: 
     per_district = sum(int(gpd.read_file(out / d / "results.gpkg", layer="households")
                            ["households"].sum()) for d in ("D1", "D2"))
     assert per_district == counts["households_in_districts_done"]
+
+
+def test_warnings_reach_the_planner_in_both_languages(county: Path, tmp_path: Path) -> None:
+    """run.json keeps every warning in English and in Chinese; the (Chinese) report shows the
+    Chinese text of the pipeline's own warnings, not the English one. One community is left out of
+    the county so that its households fall outside every community (a warning)."""
+    comm = gpd.read_file(county.parent / "communities.geojson")
+    comm.iloc[1:].to_file(county.parent / "communities_less.geojson", driver="GeoJSON")
+    cfg = county.parent / "config_less.toml"
+    cfg.write_text(county.read_text(encoding="utf-8").replace(
+        '"communities.geojson"', '"communities_less.geojson"'), encoding="utf-8")
+    out = tmp_path / "less"
+    res = siting.plan(cfg, out=out, verbose=False)
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert len(manifest["warnings"]) == len(manifest["warnings_zh"]) == len(res.warnings)
+    report = (out / "report.html").read_text(encoding="utf-8")
+    translated = [(w, w.zh) for w in res.warnings if isinstance(w, Notice)]
+    assert any("outside every community" in en for en, _ in translated)
+    for en, zh in translated:
+        assert zh in manifest["warnings_zh"] and en in manifest["warnings"]
+        assert html.escape(zh) in report and html.escape(en) not in report

@@ -25,7 +25,7 @@ import pandas as pd
 
 from siting import __version__
 from siting import io as sio
-from siting.errors import SitingError
+from siting.errors import Notice, SitingError, notice_text
 from siting.network import build_network
 from siting.pipeline.analyse import Timings, analyse
 from siting.pipeline.config import PlanConfig, load_config
@@ -112,8 +112,11 @@ def plan(
     warnings = list(inputs.warnings)
     hh_outside = int(households.loc[outside, "households"].sum())
     if outside.any():
-        warnings.append(f"{hh_outside} households ({int(outside.sum())} points) lie outside every "
-                        "community: kept with an empty community_id and counted, not dropped")
+        warnings.append(Notice(
+            f"{hh_outside} households ({int(outside.sum())} points) lie outside every community: "
+            "kept with an empty community_id and counted, not dropped",
+            f"{hh_outside} 户（{int(outside.sum())} 个点）不在任何社区范围内：已保留（社区编号为空）"
+            "并计数，未删除"))
     timings.lap("assign")
 
     net = build_network(cfg.network, crs=inputs.crs, walk_filter=profile.settings.get("network"),
@@ -176,6 +179,7 @@ def plan(
         "versions": versions(),
         "counts": counts,
         "warnings": warnings,
+        "warnings_zh": [notice_text(w, "zh") for w in warnings],
         "timings_s": timings.steps,
     }
     result = PlanResult(
@@ -245,21 +249,29 @@ def _choose_pieces(net: Any, households: gpd.GeoDataFrame, pieces: str,
     n_hh = int(households.loc[near, "households"].sum())
     counts["households_nearest_detached_piece"] = n_hh
     counts["household_points_nearest_detached_piece"] = int(near.sum())
+    km = f"{summary.detached_length_m / 1000:.2f}"
+    total_km = f"{summary.total_length_m / 1000:.1f}"
     if pieces != "main":
-        warnings.append(str(summary))
+        warnings.append(Notice(str(summary), (
+            f"步行路网除主网外还有 {summary.detached_pieces} 个不连通的部分（{km} 公里，共 {total_km} "
+            "公里）：落在其上的点无法到达主网，其距离记为缺失")))
     else:
-        warnings.append(
+        warnings.append(Notice(
             f"the walking network has {summary.detached_pieces} detached piece(s) besides the main "
-            f"one ({summary.detached_length_m / 1000:.2f} km of {summary.total_length_m / 1000:.1f} "
-            "km); only the largest connected piece is used")
+            f"one ({km} km of {total_km} km); only the largest connected piece is used",
+            f"步行路网除主网外还有 {summary.detached_pieces} 个不连通的部分（{km} 公里，共 {total_km} "
+            "公里）：只使用最大的连通路网"))
     if pieces == "main":
         if near.any():
-            warnings.append(
+            warnings.append(Notice(
                 f"{n_hh} households ({int(near.sum())} points) are nearest a detached piece of the "
                 "walking network (often a compound's paths not joined to the street in OSM): they "
                 "were measured from the nearest street of the main network instead; check the map "
                 "data around them, or set network_pieces = \"all\" under [analysis] to leave their "
-                "distances missing")
+                "distances missing",
+                f"{n_hh} 户（{int(near.sum())} 个点）离不连通的路段最近（常见于 OSM 中小区内部道路未与"
+                "街道相连）：已改从主路网最近的街道量算；请核对其周边地图数据，或在 [analysis] 中设 "
+                "network_pieces = \"all\"，使其距离记为缺失"))
         return net.main_piece(), counts
     return net, counts
 
@@ -344,8 +356,11 @@ def _coords_check(cfg: PlanConfig, households: gpd.GeoDataFrame, net: Any) -> li
         log.debug("coordinate check skipped", exc_info=True)
         return []
     if guess and guess != "wgs84":
-        return [(f"the household points sit systematically off the streets as if they were {guess} "
-                 f"(e.g. from 高德/腾讯/百度 maps); if so, set coords = \"{guess}\" under [inputs]")]
+        return [Notice(
+            f"the household points sit systematically off the streets as if they were {guess} "
+            f"(e.g. from 高德/腾讯/百度 maps); if so, set coords = \"{guess}\" under [inputs]",
+            f"住户点整体偏离街道，像是 {guess} 坐标（如来自高德、腾讯或百度地图）；若是，请在 [inputs] "
+            f"中设 coords = \"{guess}\"")]
     return []
 
 
