@@ -264,6 +264,48 @@ def coverage_improve(
     return sites
 
 
+def coverage_restarts(
+    a: sp.csr_matrix,
+    w: np.ndarray,
+    sites: np.ndarray,
+    fixed: np.ndarray,
+    y: np.ndarray,
+    *,
+    deadline: float | None = None,
+    restarts: int = 10,
+    seed: int = 0,
+) -> np.ndarray:
+    """LP-guided restarts for maximal covering: draw the free sites with probabilities ``y`` (the LP's
+    column values, e.g. from :func:`coverage_lagrangian`), improve by swaps, keep the best plan.
+
+    Randomised rounding gives starts spread over the plans the LP favours; from them best-improvement
+    swaps reach local optima the iterated local search does not (on the county benchmark 3 of 8 such
+    starts beat 55 s of iterated local search). Stops at ``deadline`` or, without one, after
+    ``restarts`` starts. Seeded.
+    """
+    a = sp.csr_matrix(a, dtype=np.float64)
+    at = sp.csr_matrix(a.T)
+    m = a.shape[1]
+    rng = np.random.default_rng(seed)
+    free = np.setdiff1d(np.arange(m), fixed)
+    q = np.asarray(sites).size - fixed.size
+    if q <= 0 or free.size <= q:
+        return np.asarray(sites)
+    prob = np.maximum(np.asarray(y, dtype=np.float64)[free], 1e-9)
+    prob /= prob.sum()
+    best_sites, best = np.asarray(sites), _coverage_value(a, w, np.asarray(sites))
+    done = 0
+    while (deadline is None and done < restarts) or (deadline is not None
+                                                     and time.perf_counter() < deadline):
+        start = np.union1d(fixed, rng.choice(free, size=q, replace=False, p=prob))
+        cand = _coverage_swaps(a, at, w, start, fixed, deadline)
+        v = _coverage_value(a, w, cand)
+        if v > best + 1e-9 * max(best, 1.0):
+            best, best_sites = v, cand
+        done += 1
+    return best_sites
+
+
 def _coverage_swaps(
     a: sp.csr_matrix, at: sp.csr_matrix, w: np.ndarray, sites: np.ndarray, fixed: np.ndarray,
     deadline: float | None,
@@ -343,7 +385,7 @@ def coverage_lagrangian(
     *,
     deadline: float | None = None,
     iterations: int = 200,
-) -> tuple[float, np.ndarray, float, np.ndarray, np.ndarray]:
+) -> tuple[float, np.ndarray, float, np.ndarray, np.ndarray, np.ndarray]:
     """Lagrangian upper bound for maximal covering, from a smoothed dual minimised by L-BFGS-B.
 
     Relaxing ``x_i <= Σ_{j∈N_i} y_j`` with multipliers ``0 <= λ_i <= w_i`` leaves
@@ -359,9 +401,11 @@ def coverage_lagrangian(
     of the LP bound there in 26 s). Only the exact ``L(λ)`` at a stage's end is reported as a bound.
 
     Each stage's top columns are also a plan. Returns ``(best bound, best plan's sites, best plan's
-    covered weight, closed, opened)``: Lagrangian fixing, valid for every ``λ`` — a plan covering more
-    than ``lower`` (or the best plan seen) never opens a ``closed`` column and always opens an
-    ``opened`` one. ``iterations`` caps the L-BFGS-B iterations of each stage.
+    covered weight, closed, opened, y)``: Lagrangian fixing, valid for every ``λ`` — a plan covering
+    more than ``lower`` (or the best plan seen) never opens a ``closed`` column and always opens an
+    ``opened`` one; ``y`` is the last stage's ``∂/∂c_j`` (σ((c_j − θ)/T) for free columns, 1 for
+    fixed ones), an estimate of the LP's column values that sums to ``p`` (for LP-guided plans).
+    ``iterations`` caps the L-BFGS-B iterations of each stage.
     """
     from scipy.optimize import minimize
     from scipy.special import expit
@@ -381,7 +425,9 @@ def coverage_lagrangian(
     if q <= 0 or free.size <= q:  # nothing to choose: the plan is forced, its value is the bound
         sites = np.union1d(fixed, free) if q > 0 else fixed
         val = float(w[np.diff(af[:, sites].tocsr().indptr) > 0].sum())
-        return val, sites, val, closed, opened
+        y = np.zeros(m)
+        y[sites] = 1.0
+        return val, sites, val, closed, opened, y
     scale = 10.0 * float(w.mean()) if k else 1.0
 
     def exact(lam: np.ndarray) -> None:
@@ -429,12 +475,14 @@ def coverage_lagrangian(
         res = minimize(smoothed, z, jac=True, method="L-BFGS-B", bounds=bounds,
                        callback=stop_at_deadline, options={"maxiter": iterations, "maxcor": 10})
         z = res.x
+        y_lp = np.ones(m)
+        y_lp[is_free] = expit(((at @ z[:k])[is_free] - z[k]) / temp)
         exact(np.clip(z[:k], 0.0, w))
         if deadline is not None and time.perf_counter() > deadline:
             break
         if best_ub - max(lower, best_lb) <= 1e-9 * max(best_ub, 1.0):
             break
-    return best_ub, best_sites, best_lb, closed, opened
+    return best_ub, best_sites, best_lb, closed, opened, y_lp
 
 
 def pmedian_lagrangian(
