@@ -99,7 +99,8 @@ def max_coverage(
     smoothed dual minimised by L-BFGS-B, which comes within ~0.02 % of the LP bound where subgradient
     steps stalled 1 % above it; also yields plans and fixes columns), then HiGHS warm-started with the
     best plan — skipped under a ``time_limit`` too short for the model's size (see
-    ``_NNZ_PER_SECOND``). ``bound`` is the smaller of the Lagrangian and HiGHS bounds.
+    ``_NNZ_PER_SECOND``), when the time left goes to LP-guided restarts (randomised rounding of the
+    dual's LP estimate + swaps). ``bound`` is the smaller of the Lagrangian and HiGHS bounds.
     """
     t0 = time.perf_counter()
     args = mx.check_model_inputs("max_coverage", cost, t0=t0, weights=weights, fixed=fixed,
