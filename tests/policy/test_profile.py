@@ -244,3 +244,10 @@ def test_network_settings_are_a_valid_walk_filter() -> None:
 ])
 def test_osm_tags_to_facility_types(tags: dict, types: list) -> None:
     assert load_profile("national").osm_facility_types(tags) == types
+
+
+def test_type_names_come_from_the_profile() -> None:
+    prof = load_profile("national")
+    assert prof.type_name("eldercare") == "养老服务设施"
+    assert prof.type_name("eldercare", "en") == "elder care"
+    assert prof.type_name("no_such_type") == "no_such_type"  # unnamed: its key, never an error

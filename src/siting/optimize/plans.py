@@ -237,7 +237,8 @@ def plan_sites(
             warnings.append(Notice(
                 f"{req.type}: {n_uncoverable:.0f} households are beyond {radius:.0f} m of every "
                 "existing and candidate site: no plan can reach them",
-                f"{req.type}：{n_uncoverable:.0f} 户距所有现有设施和备选点均超过 {radius:.0f} 米："
+                f"{profile.type_name(req.type)}：{n_uncoverable:.0f} 户距所有现有设施和备选点均超过 "
+                f"{radius:.0f} 米："
                 "任何方案都覆盖不到"))
         model, sol, cap_note = _solve(req, cost, coverable, weight, fixed, hh, cand, existing,
                                       profile, warnings, radius)

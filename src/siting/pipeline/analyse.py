@@ -257,7 +257,8 @@ def _accessibility(
     if not np.isfinite(supply).any():
         return Notice(f"{ftype}: accessibility (2SFCA) not assessable: no facility of this type has a "
                       "capacity (or, for shelters, an area)",
-                      f"{ftype}：无法评估可达性（2SFCA）：该类设施均无服务能力（避难场所为面积）数据")
+                      f"{profile.type_name(ftype)}：无法评估可达性（2SFCA）：该类设施均无服务能力"
+                      "（避难场所为面积）数据")
     known = np.isfinite(supply)
     col = "elderly" if ftype == "eldercare" and households["elderly"].notna().all() else "residents"
     ratio = float(profile.settings.get("households", {}).get("residents_per_household", 2.62))
@@ -284,7 +285,8 @@ def _accessibility(
     if not known.all():
         return Notice(f"{ftype}: {int((~known).sum())} facilities without capacity left out of the "
                       "accessibility (2SFCA) figures",
-                      f"{ftype}：{int((~known).sum())} 处设施缺少服务能力数据，未计入可达性（2SFCA）指标")
+                      f"{profile.type_name(ftype)}：{int((~known).sum())} 处设施缺少服务能力数据，"
+                      "未计入可达性（2SFCA）指标")
     return None
 
 

@@ -191,6 +191,14 @@ class Profile:
             dist *= float(walk["elderly_speed_factor"])
         return dist
 
+    def type_name(self, facility_type: str, language: str = "zh") -> str:
+        """A facility type's name in ``language`` from the profile's ``[facility_types]`` table (the
+        type's key when the table does not name it)."""
+        entry = self.settings.get("facility_types", {}).get(facility_type)
+        if isinstance(entry, Mapping) and isinstance(entry.get(language), str):
+            return str(entry[language])
+        return facility_type
+
     def walk_minutes(self, distance_m: float, *, elderly: bool = False) -> float:
         """The inverse of :meth:`walk_distance_m`: minutes to walk ``distance_m`` metres."""
         dist = float(distance_m)
