@@ -119,6 +119,20 @@ if numba is not None:
             i = p
         h[i] = x
 
+    @njit(cache=True, nogil=True, inline="always")
+    def _pop_current(h, size, dist, mask, low):  # type: ignore[no-untyped-def]
+        """Take keys off the heap until one is current (not stale: its node was not labelled again,
+        shorter, after it was pushed). Returns ``(node, size)``, or ``(-1, 0)`` when the heap runs out."""
+        while size > 0:
+            top = h[0]
+            size -= 1
+            if size > 0:
+                _pop_last_down(h, size)
+            node = np.int64(top & low)
+            if _key(dist[node], node, mask) == top:
+                return node, size
+        return np.int64(-1), 0
+
     @njit(cache=True, nogil=True)
     def _search(indptr, indices, weights, dist, origin, h, size, settled, count, limit, mask, low):  # type: ignore[no-untyped-def]
         """Dijkstra from the labelled nodes on the heap (lazy deletion: stale keys are skipped).
@@ -130,15 +144,11 @@ if numba is not None:
         labelled, after the ``count`` already there; returns the new count. The heap grows when a
         re-scan would overfill it (the caller's array is left as it was).
         """
-        while size > 0:
-            top = h[0]
-            size -= 1
-            if size > 0:
-                _pop_last_down(h, size)
-            node = np.int64(top & low)
+        while True:
+            node, size = _pop_current(h, size, dist, mask, low)
+            if node < 0:
+                break
             d0 = dist[node]
-            if _key(d0, node, mask) != top:
-                continue  # stale: the node was labelled again, shorter, after this key was pushed
             on = origin[node]
             lo, hi = indptr[node], indptr[node + 1]
             if size + hi - lo > h.shape[0]:  # only after many re-scans: never seen, never overrun
@@ -187,15 +197,11 @@ if numba is not None:
                     dist[node] = d
                     origin[node] = i
                     size = _push(h, size, _key(d, node, mask))
-        while size > 0:
-            top = h[0]
-            size -= 1
-            if size > 0:
-                _pop_last_down(h, size)
-            node = np.int64(top & low)
+        while True:
+            node, size = _pop_current(h, size, dist, mask, low)
+            if node < 0:
+                break
             d0 = dist[node]
-            if _key(d0, node, mask) != top:
-                continue  # stale
             on = origin[node]
             lo, hi = indptr[node], indptr[node + 1]
             if size + hi - lo > h.shape[0]:  # see _search
