@@ -157,3 +157,31 @@ def test_warnings_reach_the_planner_in_both_languages(county: Path, tmp_path: Pa
     for en, zh in translated:
         assert zh in manifest["warnings_zh"] and en in manifest["warnings"]
         assert html.escape(zh) in report and html.escape(en) not in report
+
+
+def test_network_is_reused_while_its_file_is_unchanged(county: Path, monkeypatch) -> None:
+    """A second plan with the same network file (a county run's next district, a notebook's re-run)
+    reuses the network built in this process, with the same results; a changed file is read again."""
+    import os
+
+    from siting.pipeline import run as run_mod
+
+    calls: list[object] = []
+    real = run_mod.build_network
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_mod, "build_network", counting)
+    run_mod._NETWORK_CACHE.clear()
+    first = siting.plan(county, write=False, verbose=False)
+    second = siting.plan(county, write=False, verbose=False)
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(pd.DataFrame(first.households.drop(columns="geometry")),
+                                  pd.DataFrame(second.households.drop(columns="geometry")))
+    network_file = Path(str(calls[0]))
+    st = network_file.stat()
+    os.utime(network_file, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # "edited"
+    siting.plan(county, write=False, verbose=False)
+    assert len(calls) == 2

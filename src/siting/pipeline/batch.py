@@ -3,7 +3,8 @@
 A configuration whose communities carry a ``district`` column with more than one value (or that names
 ``[batch] by = "<column>"``) runs district by district. Each district is an independent task: it
 reads the inputs itself (the files must be readable from every worker, as on a shared disk), plans
-its own communities and writes ``<out>/<district>/``. A district that fails is recorded with its
+its own communities and writes ``<out>/<district>/``; a worker builds the walking network once and
+reuses it for its next districts while the file is unchanged (``siting.pipeline.run._network``). A district that fails is recorded with its
 error in the county's ``run.json`` and ``districts.csv``; the others finish. Dask (``distributed``)
 does the scheduling: a local cluster for ``--workers N``, or an existing scheduler for
 ``--scheduler ADDRESS``.

@@ -12,6 +12,7 @@ import logging
 import platform
 import shutil
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -119,8 +120,7 @@ def plan(
             "并计数，未删除"))
     timings.lap("assign")
 
-    net = build_network(cfg.network, crs=inputs.crs, walk_filter=profile.settings.get("network"),
-                        online=cfg.network_online, verbose=verbose)
+    net = _network(cfg, inputs.crs, profile.settings.get("network"), verbose)
     net, piece_counts = _choose_pieces(net, households, cfg.analysis.get("network_pieces", "main"),
                                        warnings)
     timings.lap("network")
@@ -230,6 +230,34 @@ def _split(cfg: PlanConfig, result_a: Any, net: Any, profile: Any, warnings: lis
         raise SitingError(f"split parts hold {counts['split_households']} households but their "
                           f"communities {expected}: please report")
     return props, counts
+
+
+#: The walking network last built in this process, by (file, its modification time and size, CRS,
+#: walk filter): the districts of a county run share the network file (and a notebook re-plans with
+#: it), and parsing it is the slow part of a district. One is kept; a changed file is read again.
+_NETWORK_CACHE: dict[tuple[Any, ...], Any] = {}
+_NETWORK_LOCK = threading.Lock()
+
+
+def _network(cfg: PlanConfig, crs: Any, walk_filter: Any, verbose: bool | None) -> Any:
+    """``build_network`` for the plan, reusing the network last built from the same, unchanged file."""
+    key: tuple[Any, ...] | None = None
+    source = cfg.network
+    if isinstance(source, (str, Path)) and not cfg.network_online and Path(source).is_file():
+        stat = Path(source).stat()
+        key = (str(Path(source).resolve()), stat.st_mtime_ns, stat.st_size, str(crs),
+               json.dumps(walk_filter, sort_keys=True, default=str))
+        with _NETWORK_LOCK:
+            if key in _NETWORK_CACHE:
+                log.info("walking network reused from this process: %s", source)
+                return _NETWORK_CACHE[key]
+    net = build_network(source, crs=crs, walk_filter=walk_filter, online=cfg.network_online,
+                        verbose=verbose)
+    if key is not None:
+        with _NETWORK_LOCK:
+            _NETWORK_CACHE.clear()
+            _NETWORK_CACHE[key] = net
+    return net
 
 
 def _choose_pieces(net: Any, households: gpd.GeoDataFrame, pieces: str,
