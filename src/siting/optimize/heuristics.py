@@ -288,13 +288,14 @@ def coverage_restarts(
     at = sp.csr_matrix(a.T)
     m = a.shape[1]
     rng = np.random.default_rng(seed)
+    best_sites = np.asarray(sites)
     free = np.setdiff1d(np.arange(m), fixed)
-    q = np.asarray(sites).size - fixed.size
+    q = best_sites.size - fixed.size
     if q <= 0 or free.size <= q:
-        return np.asarray(sites)
+        return best_sites
     prob = np.maximum(np.asarray(y, dtype=np.float64)[free], 1e-9)
     prob /= prob.sum()
-    best_sites, best = np.asarray(sites), _coverage_value(a, w, np.asarray(sites))
+    best = _coverage_value(a, w, best_sites)
     done = 0
     while (deadline is None and done < restarts) or (deadline is not None
                                                      and time.perf_counter() < deadline):
@@ -425,14 +426,14 @@ def coverage_lagrangian(
     opened = np.zeros(m, dtype=bool)
     if q <= 0 or free.size <= q:  # nothing to choose: the plan is forced, its value is the bound
         sites = np.union1d(fixed, free) if q > 0 else fixed
-        val = float(w[np.diff(af[:, sites].tocsr().indptr) > 0].sum())
+        val = _coverage_value(af, w, sites)
         y = np.zeros(m)
         y[sites] = 1.0
         return val, sites, val, closed, opened, y
     scale = 10.0 * float(w.mean()) if k else 1.0
 
-    def exact(lam: np.ndarray) -> None:
-        """The bound, plan and fixing of one ``λ``."""
+    def exact(lam: np.ndarray) -> np.ndarray:
+        """The bound, plan and fixing of one ``λ``; returns its column sums ``c``."""
         nonlocal best_ub, best_sites, best_lb
         c = at @ lam
         pick = free[np.argpartition(-c[free], q - 1)[:q]] if q < free.size else free
@@ -445,20 +446,20 @@ def coverage_lagrangian(
             best_out = float(c[rest].max())
             closed[rest[ub - worst_in + c[rest] < ref]] = True
             opened[pick[ub - c[pick] + best_out < ref]] = True
-        val = float(w[np.diff(af[:, sites].tocsr().indptr) > 0].sum())
+        val = _coverage_value(af, w, sites)
         if val > best_lb:
             best_lb, best_sites = val, sites
         best_ub = min(best_ub, ub)
+        return c
 
     def stop_at_deadline(_: object) -> None:
         if deadline is not None and time.perf_counter() > deadline:
             raise StopIteration
 
     lam = 0.5 * w
-    c0 = at @ lam
+    c0 = exact(lam)
     z = np.r_[lam, np.sort(c0[free])[-q]]
     bounds = np.c_[np.r_[np.zeros(k), -np.inf], np.r_[w, np.inf]]
-    exact(lam)
     for tau in (0.1, 0.03, 0.01, 0.003, 0.001):
         temp = tau * scale
 
@@ -476,9 +477,9 @@ def coverage_lagrangian(
         res = minimize(smoothed, z, jac=True, method="L-BFGS-B", bounds=bounds,
                        callback=stop_at_deadline, options={"maxiter": iterations, "maxcor": 10})
         z = res.x
+        c = exact(np.clip(z[:k], 0.0, w))  # (L-BFGS-B keeps λ in bounds: the clip only guards)
         y_lp = np.ones(m)
-        y_lp[is_free] = expit(((at @ z[:k])[is_free] - z[k]) / temp)
-        exact(np.clip(z[:k], 0.0, w))
+        y_lp[is_free] = expit((c[is_free] - z[k]) / temp)
         if deadline is not None and time.perf_counter() > deadline:
             break
         if best_ub - max(lower, best_lb) <= 1e-9 * max(best_ub, 1.0):
