@@ -131,3 +131,37 @@ def test_split_table_says_what_each_part_meets_in_the_report_language():
     assert zh["issues"].iloc[1].startswith("服务半径") and en["issues"].iloc[1].startswith("service")
     heads = tables.localize(zh, "zh").columns
     assert "服务半径达标" in heads and "未达标原因" in heads
+
+
+def test_facility_types_are_named_by_the_profile_in_every_output(tmp_path):
+    """A profile's ``[facility_types]`` names win over the built-in table, in the map, the report
+    and the spreadsheet; a type the profile adds (not in the built-in table) gets its name too."""
+    from dataclasses import replace
+
+    from siting.report import make_map, write_report, write_xlsx
+
+    r = make_result(3)
+    names = {"eldercare": {"zh": "居家养老驿站", "en": "home-care post"},
+             "library": {"zh": "社区书屋", "en": "community library"}}
+
+    def type_name(facility_type, language="zh"):
+        entry = names.get(facility_type)
+        return entry[language] if entry else facility_type
+
+    profile = r.profile
+    profile.type_name = type_name
+    fac = r.facilities.copy()
+    fac.iloc[0, fac.columns.get_loc("type")] = "library"
+    hh = r.households.copy()
+    hh["dist_library_m"] = 500.0
+    r = replace(r, profile=profile, facilities=fac, households=hh)
+    page = make_map(r, language="zh").get_root().render()
+    assert "居家养老驿站" in page and "社区书屋" in page
+    assert "养老服务设施" not in page  # the built-in name is not used when the profile has one
+    report = write_report(r, tmp_path / "report.html", language="en").read_text(encoding="utf-8")
+    assert "home-care post" in report and "community library" in report
+    import openpyxl
+
+    book = openpyxl.load_workbook(write_xlsx(r, tmp_path / "summary.xlsx", language="zh"))
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert "社区书屋" in cells and "居家养老驿站" in cells and "养老服务设施" not in cells

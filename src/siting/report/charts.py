@@ -101,7 +101,7 @@ def coverage_chart(result: PlanResult, language: str) -> str | None:
         ax.barh(y, cov["coverage_pct"].fillna(0).to_numpy(),
                 color=[type_colour(t) for t in cov["type"]])
         titles = rule_titles(result, language)
-        ax.set_yticks(y, [subject_name(t, language, titles) for t in cov["type"]])
+        ax.set_yticks(y, [subject_name(t, language, titles, result.profile) for t in cov["type"]])
         ax.set_xlim(0, 100)
         ax.set_xlabel(label("share_axis", language))
         for yi, v in zip(y, cov["coverage_pct"]):
@@ -137,7 +137,7 @@ def distance_chart(result: PlanResult, language: str) -> str | None:
                 pick = np.unique(np.linspace(0, len(x) - 1, 2000).astype(int))
                 x, cum = x[pick], cum[pick]
             t = str(col)[5:-2]
-            ax.step(x, cum, where="post", color=type_colour(t), label=type_name(t, language))
+            ax.step(x, cum, where="post", color=type_colour(t), label=type_name(t, language, result.profile))
         for minutes in (5, 10, 15):
             x = circle_distance_m(result, minutes, speed)
             ax.axvline(x, color="#555555", lw=0.6, ls=":")

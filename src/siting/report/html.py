@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ def report_context(result: PlanResult, language: str) -> dict[str, Any]:
     """Everything the template shows, built from ``result`` (also useful to test without HTML)."""
     lang = language
     titles = tables.rule_titles(result, lang)
+    loc = partial(tables.localize, profile=result.profile)
     communities = tables.communities_table(result, lang)
     siting_df = result.siting_summary
     generated = None
@@ -90,20 +92,20 @@ def report_context(result: PlanResult, language: str) -> dict[str, Any]:
         "version": siting.__version__,
         "summary": [(label(k, lang), _fmt_figure(v)) for k, v in tables.summary(result)],
         "warnings": [notice_text(w, lang) for w in result.warnings],
-        "rules": html_table(tables.localize(tables.rules_table(result, lang), lang)),
-        "communities": html_table(tables.localize(communities, lang, rule_titles=titles),
+        "rules": html_table(loc(tables.rules_table(result, lang), lang)),
+        "communities": html_table(loc(communities, lang, rule_titles=titles),
                                   pct_columns=("%",)),
-        "coverage": html_table(tables.localize(tables.coverage_table(result), lang,
+        "coverage": html_table(loc(tables.coverage_table(result), lang,
                                                rule_titles=titles),
                                pct_columns=("%",)),
-        "distances": html_table(tables.localize(tables.distance_table(result), lang)),
-        "siting": html_table(tables.localize(siting_df, lang) if siting_df is not None else None),
-        "sites": html_table(_localized_or_none(tables.sites_table(result), lang)),
-        "split": html_table(_localized_or_none(tables.split_table(result, lang), lang)),
-        "inputs": html_table(tables.localize(tables.inputs_table(result), lang)),
-        "versions": html_table(tables.localize(tables.versions_table(result), lang)),
-        "parameters": html_table(tables.localize(tables.parameters_table(result), lang)),
-        "sources": html_table(tables.localize(tables.sources_table(result), lang)),
+        "distances": html_table(loc(tables.distance_table(result), lang)),
+        "siting": html_table(loc(siting_df, lang) if siting_df is not None else None),
+        "sites": html_table(_localized_or_none(tables.sites_table(result), lang, result.profile)),
+        "split": html_table(_localized_or_none(tables.split_table(result, lang), lang, result.profile)),
+        "inputs": html_table(loc(tables.inputs_table(result), lang)),
+        "versions": html_table(loc(tables.versions_table(result), lang)),
+        "parameters": html_table(loc(tables.parameters_table(result), lang)),
+        "sources": html_table(loc(tables.sources_table(result), lang)),
         "chart_households": _markup(charts.households_chart(result, lang)),
         "chart_coverage": _markup(charts.coverage_chart(result, lang)),
         "chart_distances": _markup(charts.distance_chart(result, lang)),
@@ -111,8 +113,9 @@ def report_context(result: PlanResult, language: str) -> dict[str, Any]:
     }
 
 
-def _localized_or_none(df: pd.DataFrame | None, language: str) -> pd.DataFrame | None:
-    return None if df is None else tables.localize(df, language)
+def _localized_or_none(df: pd.DataFrame | None, language: str, profile: Any = None
+                       ) -> pd.DataFrame | None:
+    return None if df is None else tables.localize(df, language, profile=profile)
 
 
 def _markup(svg: str | None) -> Markup | None:

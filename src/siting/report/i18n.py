@@ -7,6 +7,7 @@ build step for a few hundred words. Chinese (``"zh"``) is the default language o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from siting.errors import InputError, Problem
 
@@ -173,7 +174,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet_sources": ("来源", "Sources"),
 }
 
-#: facility type -> (Chinese, English); types not listed are shown by their id.
+#: facility type -> (Chinese, English), used only where no profile is at hand (or the profile's
+#: ``[facility_types]`` table does not name the type): the profile's names come first, so a profile
+#: that adds a type or renames one changes every output. Types named nowhere are shown by their id.
 FACILITY_TYPES: dict[str, tuple[str, str]] = {
     "service_center": ("社区综合服务设施", "community service centre"),
     "eldercare": ("养老服务设施", "elder care"),
@@ -238,8 +241,14 @@ def label(key: str, language: str = "zh", **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def type_name(facility_type: str, language: str = "zh") -> str:
-    """A facility type's name in ``language`` (its id when the type is not known)."""
+def type_name(facility_type: str, language: str = "zh", profile: Any = None) -> str:
+    """A facility type's name in ``language``: from ``profile``'s ``[facility_types]`` table when it
+    names the type, else from :data:`FACILITY_TYPES`, else the type's id."""
+    named = getattr(profile, "type_name", None)
+    if callable(named):
+        name = named(str(facility_type), language)
+        if name != str(facility_type):
+            return str(name)
     pair = FACILITY_TYPES.get(str(facility_type))
     if pair is None:
         return str(facility_type)
@@ -254,22 +263,22 @@ def status_word(value: object, language: str = "zh") -> str:
 
 
 def subject_name(key: str, language: str = "zh",
-                 rule_titles: Mapping[str, str] | None = None) -> str:
+                 rule_titles: Mapping[str, str] | None = None, profile: Any = None) -> str:
     """What a ``coverage_<key>`` is about: a rule (``circle.service`` + its title) or a facility type."""
     if rule_titles and key in rule_titles:
         return f"{key} {rule_titles[key]}".strip()
-    return type_name(key, language)
+    return type_name(key, language, profile)
 
 
 def column_label(column: str, language: str = "zh",
-                 rule_titles: Mapping[str, str] | None = None) -> str:
+                 rule_titles: Mapping[str, str] | None = None, profile: Any = None) -> str:
     """Header for a table column: known keys translated, ``coverage_<x>`` and ``dist_<type>_m`` spelled out."""
     if column in LABELS or column in COLUMN_LABELS:
         return label(column, language)
     if column.startswith("coverage_"):
         sep = "：" if language == "zh" else ": "
-        return f"{label('coverage', language)}{sep}{subject_name(column[9:], language, rule_titles)} (%)"
+        return f"{label('coverage', language)}{sep}{subject_name(column[9:], language, rule_titles, profile)} (%)"
     if column.startswith("dist_") and column.endswith("_m"):
-        t = type_name(column[5:-2], language)
+        t = type_name(column[5:-2], language, profile)
         return f"到{t}距离 (米)" if language == "zh" else f"Distance to {t} (m)"
     return label(column, language)

@@ -163,7 +163,7 @@ def _communities_layer(result: PlanResult, color_by: str, language: str, speed: 
             or (isinstance(v, float) and np.isnan(v)) else label("yes" if v else "no", language)))
     coverage = tables.coverage_columns(result)
     for i, col in enumerate(coverage):  # property keys without dots: plain JavaScript names
-        alias = f"{label('coverage', language)} · {subject_name(str(col)[9:], language, titles)}"
+        alias = f"{label('coverage', language)} · {subject_name(str(col)[9:], language, titles, result.profile)}"
         add(f"p_cov{i}", alias, c[col].map(_fmt_pct))
     for i, rid in enumerate(rule_ids(result)):
         title = titles.get(rid)
@@ -228,7 +228,7 @@ def _households_layer(result: PlanResult, language: str, speed: float, max_point
     d["p_hh"] = w.map(_fmt_int)
     fields["p_hh"] = label("households", language)
     for i, col in enumerate(c for c in h.columns if str(c).startswith("dist_") and str(c).endswith("_m")):
-        t = type_name(str(col)[5:-2], language)
+        t = type_name(str(col)[5:-2], language, result.profile)
         to_min, elderly = _walk_minutes(result, str(col)[5:-2])
         d[f"p_d{i}"] = h[col].map(lambda v, f=to_min, e=elderly: _fmt_dist(v, speed, language,
                                                                           minutes=f, elderly=e))
@@ -244,7 +244,7 @@ def _households_layer(result: PlanResult, language: str, speed: float, max_point
     return group, note
 
 
-def _point_layers_by_type(frame: gpd.GeoDataFrame, language: str, prefix: str
+def _point_layers_by_type(frame: gpd.GeoDataFrame, language: str, prefix: str, profile: Any = None
                           ) -> list[folium.FeatureGroup]:
     groups: list[folium.FeatureGroup] = []
     pts = frame.copy()
@@ -252,7 +252,7 @@ def _point_layers_by_type(frame: gpd.GeoDataFrame, language: str, prefix: str
     for t, sub in pts.groupby(pts["type"].astype(str), sort=True):
         d = gpd.GeoDataFrame(index=sub.index, geometry=sub.geometry, crs=sub.crs)
         d["p_id"] = sub.index.astype(str)
-        d["p_type"] = type_name(t, language)
+        d["p_type"] = type_name(t, language, profile)
         fields = {"p_id": label("facility_id", language), "p_type": label("type", language)}
         if "name" in sub.columns:
             d["p_name"] = sub["name"].fillna("").astype(str)
@@ -260,8 +260,8 @@ def _point_layers_by_type(frame: gpd.GeoDataFrame, language: str, prefix: str
         colour = type_colour(t)
         marker = folium.CircleMarker(radius=7, color="white", weight=1.5, fill=True,
                                      fill_color=colour, fill_opacity=0.95)
-        group = _geojson_layer(_wgs84(d), fields, name=f"{prefix}：{type_name(t, language)}"
-                               if language == "zh" else f"{prefix}: {type_name(t, language)}",
+        sep = "：" if language == "zh" else ": "
+        group = _geojson_layer(_wgs84(d), fields, name=f"{prefix}{sep}{type_name(t, language, profile)}",
                                style={"color": "white", "fillColor": colour, "weight": 1.5,
                                       "fillOpacity": 0.95}, marker=marker)
         if group is not None:
@@ -278,7 +278,7 @@ def _sites_layer(result: PlanResult, language: str) -> folium.FeatureGroup | Non
     for idx, row in s.iterrows():
         t = str(row.get("type", ""))
         status = str(row.get("status", ""))
-        tip = html.escape(" · ".join([str(row.get("site_id", idx)), type_name(t, language),
+        tip = html.escape(" · ".join([str(row.get("site_id", idx)), type_name(t, language, result.profile),
                                       label(status, language),
                                       label("households_served", language),
                                       _fmt_int(row.get("households_served"))]))
@@ -306,12 +306,12 @@ def _service_areas_layers(result: PlanResult, language: str) -> list[folium.Feat
         sub = sa[(types == t).to_numpy()]
         d = gpd.GeoDataFrame(index=range(len(sub)), geometry=sub.geometry.values, crs=sub.crs)
         d["p_fid"] = sub["facility_id"].astype(str).to_numpy() if "facility_id" in sub.columns else "–"
-        d["p_type"] = type_name(t, language)
+        d["p_type"] = type_name(t, language, result.profile)
         d["p_min"] = sub["minutes"].map(_fmt_int).to_numpy() if "minutes" in sub.columns else "–"
         fields = {"p_fid": label("facility_id", language), "p_type": label("type", language),
                   "p_min": label("minutes", language)}
         layers.append(_geojson_layer(
-            _wgs84(d), fields, name=f"{label('layer_service_areas', language)}{sep}{type_name(t, language)}",
+            _wgs84(d), fields, name=f"{label('layer_service_areas', language)}{sep}{type_name(t, language, result.profile)}",
             style={"weight": 0.8, "fillOpacity": 0.06, "opacity": 0.5, "color": type_colour(t),
                    "fillColor": type_colour(t)}, show=False))
     return layers
@@ -387,7 +387,7 @@ def _legend_html(result: PlanResult, language: str, color_by: str, notes: Sequen
     if types:
         parts.append(f"<b>{e(label('layer_facilities', language))}</b><br>")
         parts += [f'<span class="dot" style="background:{type_colour(t)}"></span>'
-                  f"{e(type_name(t, language))}<br>" for t in types]
+                  f"{e(type_name(t, language, result.profile))}<br>" for t in types]
     if result.sites is not None and len(result.sites):
         parts.append(f'<span class="siting-star-s">★</span>{e(label("layer_new_sites", language))}<br>')
         parts.append(f'<span class="ring"></span>{e(label("layer_sites", language))} · '
@@ -531,7 +531,8 @@ def make_map(result: PlanResult, *, language: str = "zh", color_by: str = "overs
         if note:
             notes.append(note)
     if result.facilities is not None and len(result.facilities) and "type" in result.facilities.columns:
-        for g in _point_layers_by_type(result.facilities, language, label("layer_facilities", language)):
+        for g in _point_layers_by_type(result.facilities, language, label("layer_facilities", language),
+                                   result.profile):
             g.add_to(m)
     for layer in (_sites_layer(result, language), _centres_layer(result, language)):
         if layer is not None:

@@ -347,16 +347,17 @@ def parameters_table(result: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["parameter", "value"])
 
 
-def localize(df: pd.DataFrame, language: str, *, rule_titles: Mapping[str, str] | None = None
-             ) -> pd.DataFrame:
+def localize(df: pd.DataFrame, language: str, *, rule_titles: Mapping[str, str] | None = None,
+             profile: Any = None) -> pd.DataFrame:
     """Rename columns to headers in ``language``; translate ``type``/``status`` values.
 
-    Rule-id columns keep their id (it is how every output names a rule) followed by the title.
+    Rule-id columns keep their id (it is how every output names a rule) followed by the title;
+    facility types are named from ``profile`` (:func:`siting.report.i18n.type_name`).
     """
     out = df.copy()
     if "type" in out.columns:
         out["type"] = out["type"].map(
-            lambda t: subject_name(t, language, rule_titles) if isinstance(t, str) else t)
+            lambda t: subject_name(t, language, rule_titles, profile) if isinstance(t, str) else t)
     if "status" in out.columns:
         out["status"] = out["status"].map(lambda s: label(s, language) if isinstance(s, str) else s)
     names = {}
@@ -372,7 +373,7 @@ def localize(df: pd.DataFrame, language: str, *, rule_titles: Mapping[str, str] 
         elif col in STATUSES:
             names[col] = label(col, language)
         else:
-            names[col] = column_label(str(col), language, rule_titles)
+            names[col] = column_label(str(col), language, rule_titles, profile)
     return out.rename(columns=names)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 def sheets_of(result: PlanResult, language: str) -> dict[str, pd.DataFrame]:
     """Sheet name → localized table, in workbook order. Parts the plan lacks are left out."""
     lang = language
-    loc = tables.localize
+    loc = partial(tables.localize, profile=result.profile)
     summary: list[tuple[str, object]] = [(label("synthetic_short", lang), label("yes" if result.synthetic else "no", lang)),
                (label("profile", lang), str(getattr(result.profile, "title", None)
                                             or getattr(result.profile, "name", None) or ""))]
