@@ -155,7 +155,7 @@ def test_declared_projected_crs_honoured_and_coords_ignored(tmp_path, caplog):
     src = communities_wgs84().to_crs(4547)  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
     path = tmp_path / "c.gpkg"
     write(src, path)
-    with caplog.at_level(logging.WARNING, logger="siting.io.read"):
+    with caplog.at_level(logging.WARNING, logger="siting.io.vector"):
         out = read_communities(path, coords="gcj02", crs=UTM50)
     assert "does not apply" in caplog.text
     np.testing.assert_allclose(coords_of(out),

@@ -33,14 +33,13 @@ from siting.io.osm import (
     read_osm_features,
 )
 from siting.io.read import (
-    LONLAT_COLUMNS,
     read_buildings,
     read_candidates,
     read_communities,
     read_facilities,
     read_households,
-    read_vector,
 )
+from siting.io.vector import LONLAT_COLUMNS, read_vector
 
 __all__ = [
     "COORDS",
