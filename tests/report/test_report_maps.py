@@ -15,7 +15,7 @@ from report_fakes import SOURCES, make_result
 from siting.errors import InputError
 from siting.report import make_map, write_map
 from siting.report.i18n import label, type_name
-from siting.report.maps import _aggregate_households, _fmt_dist, _walk_minutes
+from siting.report.map_layers import aggregate_households, fmt_dist, walk_minutes
 
 
 def has(text: str, s: str) -> bool:
@@ -87,9 +87,9 @@ def test_tooltips_carry_figures(html_zh, html_en):
 
 
 def test_distance_formatting_uses_walking_speed():
-    assert _fmt_dist(1000.0, 1000 / 15, "en") == "1,000 m · 15.0 min"
-    assert _fmt_dist(float("nan"), 60.0, "en") == "unreachable"
-    assert _fmt_dist(None, 60.0, "zh") == "不可达"
+    assert fmt_dist(1000.0, 1000 / 15, "en") == "1,000 m · 15.0 min"
+    assert fmt_dist(float("nan"), 60.0, "en") == "unreachable"
+    assert fmt_dist(None, 60.0, "zh") == "不可达"
 
 
 def test_elder_care_minutes_are_at_the_elderly_pace():
@@ -101,15 +101,15 @@ def test_elder_care_minutes_are_at_the_elderly_pace():
 
     profile = load_profile("national")
     result = SimpleNamespace(profile=profile)
-    to_min, elderly = _walk_minutes(result, "eldercare")  # type: ignore[arg-type]
+    to_min, elderly = walk_minutes(result, "eldercare")  # type: ignore[arg-type]
     assert elderly and to_min(800.0) == pytest.approx(profile.walk_minutes(800.0, elderly=True))
     factor = float(profile.settings["walk"]["elderly_speed_factor"])
     assert factor < 1 and to_min(800.0) > profile.walk_minutes(800.0)
-    text = _fmt_dist(800.0, 60.0, "zh", minutes=to_min, elderly=elderly)
+    text = fmt_dist(800.0, 60.0, "zh", minutes=to_min, elderly=elderly)
     assert text.endswith(label("elderly_pace", "zh")) and f"{to_min(800.0):.1f} 分钟" in text
-    to_min_f, elderly_f = _walk_minutes(result, "fitness")  # type: ignore[arg-type]
+    to_min_f, elderly_f = walk_minutes(result, "fitness")  # type: ignore[arg-type]
     assert not elderly_f and to_min_f(1000.0) == pytest.approx(15.0)
-    assert _walk_minutes(SimpleNamespace(profile=None), "eldercare") == (None, False)  # type: ignore[arg-type]
+    assert walk_minutes(SimpleNamespace(profile=None), "eldercare") == (None, False)  # type: ignore[arg-type]
 
 
 def test_self_contained_no_script_or_style_from_network(html_zh):
@@ -169,7 +169,7 @@ def test_grid_sum_conserves_households(seed, n, cap):
          "dist_fitness_m": np.where(rng.random(n) < 0.2, np.nan, rng.uniform(0, 3000, n))},
         geometry=gpd.points_from_xy(448_000 + rng.uniform(0, 5000, n),
                                     4_425_000 + rng.uniform(0, 5000, n)), crs="EPSG:32650")
-    agg, _ = _aggregate_households(h, cap)
+    agg, _ = aggregate_households(h, cap)
     assert len(agg) <= cap
     assert agg["households"].sum() == h["households"].sum()
     assert agg["points"].sum() == n
