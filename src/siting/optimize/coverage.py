@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 #: and overruns the limit in presolve); the Lagrangian bound is reported instead.
 _NNZ_PER_SECOND = 5_000
 
+#: Share of the time left a kernel stage may take when the whole model will not fit after it.
+_STAGE_SHARE = 0.5
+
 #: Perturbations without improvement after which the iterated local search stops.
 _ILS_STALE = 200
 
@@ -129,10 +132,12 @@ def _kernel_search(a: sp.csr_matrix, gw: np.ndarray, p: int, cols: np.ndarray, m
         remaining = None if deadline is None else deadline - time.perf_counter()
         if remaining is not None and sub.nnz > _NNZ_PER_SECOND * remaining:
             break
-        # a stage gets half the time left when the whole model could use the other half
+        # a stage gets half the time left when the whole model could use the other half, else
+        # _STAGE_SHARE of it (a restricted model's plans come early; proving them takes the time)
         limit = remaining
-        if remaining is not None and not complete and whole_nnz <= _NNZ_PER_SECOND * remaining / 2:
-            limit = remaining / 2
+        if remaining is not None and not complete:
+            fits = whole_nnz <= _NNZ_PER_SECOND * remaining / 2
+            limit = remaining / 2 if fits else remaining * _STAGE_SHARE
         chosen, res = _solve_columns(sub, g_w, kernel, p, must=must, start=sites,
                                      time_limit=limit, plans_first=not complete)
         info["columns"] = int(kernel.size)
@@ -145,8 +150,9 @@ def _kernel_search(a: sp.csr_matrix, gw: np.ndarray, p: int, cols: np.ndarray, m
         if complete:
             info["complete"] = res
             break
-        # a stage HiGHS could not finish: on to the whole model, if it fits in the time left
-        size = cols.size if res.status != "optimal" else 2 * size
+        # after a stage HiGHS could not finish, on to the whole model if it fits in the time left
+        fits = deadline is None or whole_nnz <= _NNZ_PER_SECOND * (deadline - time.perf_counter())
+        size = cols.size if res.status != "optimal" and fits else 2 * size
     info["seconds"] = time.perf_counter() - t0
     return sites, info
 
