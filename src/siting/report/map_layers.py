@@ -34,20 +34,25 @@ def wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def fmt_int(v: Any) -> str:
+def _finite(v: Any) -> float | None:
+    """``v`` as a finite float, or None (missing, text, NaN, inf)."""
     try:
         f = float(v)
     except (TypeError, ValueError):
-        return "–"
-    return f"{f:,.0f}" if np.isfinite(f) else "–"
+        return None
+    return f if np.isfinite(f) else None
+
+
+def fmt_int(v: Any) -> str:
+    """``"1,234"``; "–" for a missing value."""
+    f = _finite(v)
+    return "–" if f is None else f"{f:,.0f}"
 
 
 def fmt_pct(v: Any) -> str:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    return f"{100 * f:.0f}%" if np.isfinite(f) else "–"
+    """A share as ``"42%"``; "–" for a missing value."""
+    f = _finite(v)
+    return "–" if f is None else f"{100 * f:.0f}%"
 
 
 def fmt_dist(d: Any, speed: float, language: str, *, minutes: Any = None, elderly: bool = False) -> str:
