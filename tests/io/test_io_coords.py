@@ -148,3 +148,15 @@ def test_suggest_coords_none_when_nothing_tells():
     far = gpd.GeoSeries([shapely.LineString([(100, 30), (100.001, 30)])], crs=4326)
     assert suggest_coords(pts, far) is None  # every hypothesis is capped at the same distance
     assert suggest_coords(pts.iloc[:0], far) is None
+
+
+@pytest.mark.parametrize("truth", ["wgs84", "gcj02", "bd09"])
+def test_suggest_coords_compound_polygons_against_streets(beijing_features, truth):
+    """Residential compounds (community-like polygons) are told by their boundaries, which run along
+    streets; their inside points alone sit in blocks about as far from streets as a shifted point."""
+    f = beijing_features
+    streets = f[f["highway"].notna().to_numpy() & (f.geom_type == "LineString").to_numpy()]
+    polys = f[f.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+              & (f["landuse"] == "residential").to_numpy()]
+    assert len(polys) >= 10
+    assert suggest_coords(from_wgs84(polys.geometry, truth), streets.geometry) == truth

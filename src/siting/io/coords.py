@@ -271,7 +271,8 @@ def suggest_coords(
     distance wins when that mean is at most ``ratio`` times every other hypothesis' mean.
 
     The reference decides what the test can see. Street lines suit points that sit on or by streets
-    (facilities, POIs, entrances). Points inside blocks (households) are better compared with
+    (facilities, POIs, entrances) and polygon *boundaries*, which for communities and compounds
+    mostly run along streets: polygons are tested by points along their boundaries (every ~50 m). Points inside blocks (households) are better compared with
     polygons — building footprints or ``landuse=residential`` areas, distance 0 inside — because a
     block's interior is about as far from its streets as a point shifted by 500 m; with streets only
     the answer is then often None (no clear winner), never a guess.
@@ -279,7 +280,7 @@ def suggest_coords(
     Parameters
     ----------
     points_wgs84 : GeoSeries or GeoDataFrame
-        The points as read, taken at face value as WGS84 degrees (polygons are reduced to a point).
+        The points (or polygons) as read, taken at face value as WGS84 degrees.
     reference_lines_wgs84 : GeoSeries or GeoDataFrame
         Reference geometries known to be WGS84 (OSM streets; polygons accepted too, see above).
     ratio : float, default 0.75
@@ -303,10 +304,15 @@ def suggest_coords(
     ref = ref[~(ref.is_empty | ref.isna())]
     if len(pts) == 0 or len(ref) == 0:
         return None
+    arr = np.asarray(pts.array, dtype=object)
+    poly = np.isin(shapely.get_type_id(arr), [3, 6])
+    if poly.any():  # polygons: points every ~50 m (0.0005°) along their boundaries
+        edge = shapely.get_coordinates(shapely.segmentize(shapely.boundary(arr[poly]), 0.0005))
+        arr = np.concatenate([shapely.point_on_surface(arr[~poly]), shapely.points(edge)])
+    pts = gpd.GeoSeries(arr, crs=4326)
     if len(pts) > sample:
         rng = np.random.default_rng(seed)
         pts = pts.iloc[np.sort(rng.choice(len(pts), size=sample, replace=False))]
-    pts = pts.representative_point()
     utm = ref.estimate_utm_crs()
     tree = shapely.STRtree(np.asarray(ref.to_crs(utm).array))
     score: dict[str, float] = {}

@@ -124,7 +124,10 @@ def plan(
     net, piece_counts = _choose_pieces(net, households, cfg.analysis.get("network_pieces", "main"),
                                        warnings)
     timings.lap("network")
-    warnings.extend(_coords_check(cfg, households, net))
+    warnings.extend(_coords_check(cfg, {
+        "communities": (cfg.communities, communities), "facilities": (cfg.facilities, inputs.facilities),
+        "households": (cfg.households, households), "candidates": (cfg.candidates, inputs.candidates)},
+        net))
 
     result_a = analyse(communities, households, inputs.facilities, net, profile,
                        analysis=dict(cfg.analysis), timings=timings, verbose=verbose)
@@ -371,25 +374,41 @@ def _edges_for_map(net: Any) -> gpd.GeoDataFrame | None:
         return None
 
 
-def _coords_check(cfg: PlanConfig, households: gpd.GeoDataFrame, net: Any) -> list[str]:
-    """Warn when the household points look GCJ-02 / BD-09 shifted against the OSM streets."""
-    suggest = getattr(sio, "suggest_coords", None)
-    if suggest is None or cfg.coords != "wgs84" or len(households) < 5:
+def _coords_check(cfg: PlanConfig, layers: dict[str, tuple[Any, Any]], net: Any) -> list[str]:
+    """Warn for each input file that looks GCJ-02 / BD-09 shifted against the OSM streets.
+
+    ``layers``: name → (the file it was read from, or None when not read from a file; the frame).
+    Community polygons are told by their boundaries, facilities by their points (both usually by a
+    street); household points, inside blocks, tell least (:func:`siting.io.suggest_coords`).
+    """
+    if cfg.coords != "wgs84":
         return []
     try:
-        edges = net.edges_gdf().to_crs("EPSG:4326")
-        pts = households.geometry.to_crs("EPSG:4326")
-        guess = suggest(pts, edges.geometry)
-    except Exception:
+        streets = net.edges_gdf().to_crs("EPSG:4326").geometry
+    except Exception:  # a check, never a failure
         log.debug("coordinate check skipped", exc_info=True)
         return []
-    if guess and guess != "wgs84":
-        return [Notice(
-            f"the household points sit systematically off the streets as if they were {guess} "
-            f"(e.g. from 高德/腾讯/百度 maps); if so, set coords = \"{guess}\" under [inputs]",
-            f"住户点整体偏离街道，像是 {guess} 坐标（如来自高德、腾讯或百度地图）；若是，请在 [inputs] "
-            f"中设 coords = \"{guess}\"")]
-    return []
+    out: list[str] = []
+    for name, (path, frame) in layers.items():
+        if path is None or frame is None or len(frame) < 5:
+            continue
+        try:
+            guess = sio.suggest_coords(frame.geometry.to_crs("EPSG:4326"), streets)
+        except Exception:
+            log.debug("coordinate check of %s skipped", name, exc_info=True)
+            continue
+        if guess and guess != "wgs84":
+            out.append(Notice(
+                f"{path}: the {name} sit systematically off the streets as if they were {guess} "
+                f"(e.g. from 高德/腾讯/百度 maps); if so, set coords = \"{guess}\" under [inputs] (it "
+                "applies to every input file, so convert the others or give them all in one system)",
+                f"{path}：{_LAYER_ZH.get(name, name)}整体偏离街道，像是 {guess} 坐标（如来自高德、腾讯或百度地图）；"
+                f"若是，请在 [inputs] 中设 coords = \"{guess}\"（该设置作用于所有输入文件，其余文件须为同一坐标系）"))
+    return out
+
+
+_LAYER_ZH = {"communities": "社区边界", "facilities": "设施点", "households": "住户点",
+             "candidates": "候选点"}
 
 
 def _slug(name: str) -> str:
