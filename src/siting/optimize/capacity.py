@@ -17,9 +17,61 @@ import scipy.sparse as sp
 from siting.errors import InfeasibleError, Problems
 from siting.optimize import _matrix as mx
 from siting.optimize._highs import INF, solve_mip
+from siting.optimize.heuristics import capacity_greedy
 from siting.optimize.solution import Solution, make_solution
 
 log = logging.getLogger(__name__)
+
+#: Share of the time limit the warm start's redundancy pass may use.
+_START_SHARE = 0.25
+
+
+def _transport(pi: np.ndarray, pj: np.ndarray, dk: np.ndarray, cap: np.ndarray, is_open: np.ndarray
+               ) -> tuple[float, np.ndarray]:
+    """Most demand the open sites can take (an LP over the pairs at open sites); returns the amount
+    and the flow on every pair (0 at closed sites)."""
+    use = np.flatnonzero(is_open[pj])
+    x = np.zeros(pi.size)
+    if use.size == 0:
+        return 0.0, x
+    k, m = dk.size, cap.size
+    a = sp.vstack([sp.csr_matrix((np.ones(use.size), (pi[use], np.arange(use.size))), shape=(k, use.size)),
+                   sp.csr_matrix((np.ones(use.size), (pj[use], np.arange(use.size))), shape=(m, use.size))],
+                  format="csc")
+    res = solve_mip(np.ones(use.size), a, np.full(k + m, -INF), np.r_[dk, np.where(is_open, cap, 0.0)],
+                    np.zeros(use.size), dk[pi[use]], None, maximize=True)
+    if res.x is None:
+        return 0.0, x
+    x[use] = np.maximum(res.x, 0.0)
+    return float(x.sum()), x
+
+
+def _warm_start(pi: np.ndarray, pj: np.ndarray, dk: np.ndarray, cap: np.ndarray, fx: np.ndarray, *,
+                target: float, p: int | None, deadline: float | None) -> np.ndarray | None:
+    """A first plan for HiGHS: the greedy sites (:func:`~siting.optimize.heuristics.capacity_greedy`),
+    then — when the fewest sites are wanted — each site closed again, least loaded first, while the
+    others still place ``target`` (a transport LP decides). Returns ``[y, x]`` or None."""
+    m = cap.size
+    is_open = np.zeros(m, dtype=bool)
+    is_open[capacity_greedy(pi, pj, dk, cap, fx, target=target, p=p)] = True
+    placed, x = _transport(pi, pj, dk, cap, is_open)
+    tol = 1e-7 * max(target, 1.0)
+    if p is None:
+        if placed < target - tol:
+            return None
+        load = np.bincount(pj, weights=x, minlength=m)
+        for j in np.argsort(load, kind="stable"):
+            if not is_open[j] or j in fx:
+                continue
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            is_open[j] = False
+            trial, x_trial = _transport(pi, pj, dk, cap, is_open)
+            if trial >= target - tol:
+                x = x_trial
+            else:
+                is_open[j] = True
+    return np.r_[is_open.astype(np.float64), x]
 
 
 def capacitated_coverage(
@@ -163,8 +215,11 @@ def capacitated_coverage(
         if served_target is not None:
             row_lo, row_hi = np.r_[row_lo, served_target], np.r_[row_hi, INF]
         c = np.r_[np.ones(m), np.zeros(npair)]
+        start = _warm_start(pi, pj, dk, cap, fx, p=None,
+                            target=float(dk.sum()) if served_target is None else served_target,
+                            deadline=None if tl is None else t0 + _START_SHARE * tl)
         res = solve_mip(c, A, row_lo, row_hi, col_lo, col_hi, integer, time_limit=remaining(),
-                        mip_rel_gap=1e-6)
+                        mip_rel_gap=1e-6, start=start)
         if res.status == "infeasible":
             lp = solve_mip(np.r_[np.zeros(m), np.ones(npair)], A[: k + m + npair + 1],
                            np.r_[np.zeros(k), cap_lo, link_lo, -INF],
@@ -180,8 +235,9 @@ def capacitated_coverage(
         row_lo = np.r_[np.zeros(k), cap_lo, link_lo, -INF]
         row_hi = np.r_[dk, np.zeros(m), np.zeros(npair), float(p)]
         c = np.r_[np.zeros(m), np.ones(npair)]
+        start = _warm_start(pi, pj, dk, cap, fx, p=p, target=float(dk.sum()), deadline=None)
         res = solve_mip(c, A, row_lo, row_hi, col_lo, col_hi, integer, maximize=True,
-                        time_limit=remaining(), mip_rel_gap=1e-6)
+                        time_limit=remaining(), mip_rel_gap=1e-6, start=start)
         sense = "max"
     if res.x is None:
         raise InfeasibleError(

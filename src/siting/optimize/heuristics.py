@@ -378,6 +378,59 @@ def cover_heuristic(
     return np.flatnonzero(is_open)
 
 
+def capacity_greedy(
+    pi: np.ndarray,
+    pj: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    fixed: np.ndarray,
+    *,
+    target: float,
+    p: int | None = None,
+) -> np.ndarray:
+    """Greedy plan for capacitated coverage: open the site that can take the most unplaced demand.
+
+    ``(pi, pj)`` are the (row, column) pairs within the radius, ``demand`` per row, ``capacity`` per
+    column. Fixed sites are filled first; then, until ``target`` demand is placed (or ``p`` sites are
+    open), the closed site whose ``min(capacity, unplaced demand within reach)`` is largest opens and
+    takes demand, rows with the fewest sites in reach first. Returns the open columns (sorted); the
+    placement itself is left to a transport LP, which can only place more.
+    """
+    m = capacity.size
+    k = demand.size
+    pattern = sp.csr_matrix((np.ones(pi.size), (pj, pi)), shape=(m, k))  # columns × rows
+    reach_count = np.bincount(pi, minlength=k)
+    left = demand.astype(np.float64).copy()
+    room = capacity.astype(np.float64).copy()
+    is_open = np.zeros(m, dtype=bool)
+    placed = 0.0
+
+    def fill(j: int) -> float:
+        rows = pattern.indices[pattern.indptr[j]:pattern.indptr[j + 1]]
+        done = 0.0
+        for i in rows[np.argsort(reach_count[rows], kind="stable")]:
+            if room[j] <= 0:
+                break
+            take = min(left[i], room[j])
+            left[i] -= take
+            room[j] -= take
+            done += take
+        return done
+
+    for j in fixed:
+        is_open[j] = True
+        placed += fill(int(j))
+    while placed < target and (p is None or is_open.sum() < p):
+        gain = np.minimum(room, pattern @ left)
+        gain[is_open] = -1.0
+        j = int(np.argmax(gain))
+        if gain[j] <= 1e-9:
+            break
+        is_open[j] = True
+        placed += fill(j)
+    return np.flatnonzero(is_open)
+
+
 def coverage_lagrangian(
     a: sp.csr_matrix,
     w: np.ndarray,
