@@ -103,7 +103,7 @@ def prove(cost: sp.csr_matrix, w: np.ndarray, p: int, radius: float, sol, second
     bound and the plan from the optimum?"""
     from siting.optimize._highs import INF, solve_mip
 
-    a = sp.csr_matrix((cost.data <= radius).astype(np.float64), cost.indices, cost.indptr,
+    a = sp.csr_matrix(((cost.data <= radius).astype(np.float64), cost.indices, cost.indptr),
                       shape=cost.shape)
     a.eliminate_zeros()
     k, m = a.shape
