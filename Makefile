@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_orlib.py --instances 1-40 --time-limit 55 --spopt --spopt-instances 1-10
 	$(BIN)/python benchmarks/bench_mclp.py --time-limit 55
 	$(BIN)/python benchmarks/bench_mclp.py --time-limit 55 --layout uniform
+	$(BIN)/python benchmarks/bench_mclp.py --time-limit 55 --scale 0.1 --prove 600
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
