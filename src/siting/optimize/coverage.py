@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 #: and overruns the limit in presolve); the Lagrangian bound is reported instead.
 _NNZ_PER_SECOND = 5_000
 
-#: Share of the time left a kernel stage may take when the whole model will not fit after it.
+#: Share of the time left a kernel stage (other than the whole model) may take: a restricted model's
+#: plans come early and proving them takes the rest; stages given all the time left did worse.
 _STAGE_SHARE = 0.5
 
 #: Perturbations without improvement after which the iterated local search stops.
@@ -111,9 +112,9 @@ def _kernel_search(a: sp.csr_matrix, gw: np.ndarray, p: int, cols: np.ndarray, m
     within the kernel (a 400-column kernel of the county benchmark leaves 4,000 of 41,570 rows) — and
     holds the plans the LP points at, which swaps miss: on a clustered 5,000 × 500 instance a 80-column
     kernel found the optimum in 2 s where greedy + swap + iterated local search stopped 0.8 % below it.
-    After a stage HiGHS does not finish, the next is the whole model (for its bound); a stage gets
-    half the time left when the whole model would fit in the other half. The search ends at a stage
-    too large for the time left (``_NNZ_PER_SECOND``). Returns the best plan and ``{"columns": last kernel size, "seconds",
+    A stage gets ``_STAGE_SHARE`` of the time left; after one HiGHS does not finish, the next is the
+    whole model when it fits (for its bound). The search ends at a stage too large for the time left
+    (``_NNZ_PER_SECOND``). Returns the best plan and ``{"columns": last kernel size, "seconds",
     "complete": the MipResult of the stage over all of cols, or None}``.
     """
     t0 = time.perf_counter()
@@ -132,12 +133,7 @@ def _kernel_search(a: sp.csr_matrix, gw: np.ndarray, p: int, cols: np.ndarray, m
         remaining = None if deadline is None else deadline - time.perf_counter()
         if remaining is not None and sub.nnz > _NNZ_PER_SECOND * remaining:
             break
-        # a stage gets half the time left when the whole model could use the other half, else
-        # _STAGE_SHARE of it (a restricted model's plans come early; proving them takes the time)
-        limit = remaining
-        if remaining is not None and not complete:
-            fits = whole_nnz <= _NNZ_PER_SECOND * remaining / 2
-            limit = remaining / 2 if fits else remaining * _STAGE_SHARE
+        limit = remaining if remaining is None or complete else remaining * _STAGE_SHARE
         chosen, res = _solve_columns(sub, g_w, kernel, p, must=must, start=sites,
                                      time_limit=limit, plans_first=not complete)
         info["columns"] = int(kernel.size)
@@ -270,6 +266,9 @@ def max_coverage(
             # the whole model is too large for HiGHS in the time left: spend it on LP-guided
             # restarts (randomised rounding of the dual's LP estimate + swaps); the plan so far is
             # kept unless one is better
+            log.info("max_coverage: the whole model (%d non-zeros) does not fit the time left; "
+                     "Lagrangian bound kept, LP-guided restarts after a %d-column kernel",
+                     a.nnz, n_kernel)
             sites = coverage_restarts(a, gw, sites, fx, y_lp, deadline=deadline)
     covered = _covered_rows(pat, sites) if sites.size else np.zeros(n, dtype=bool)
     objective = float(w[covered].sum())
