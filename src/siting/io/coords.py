@@ -272,10 +272,11 @@ def suggest_coords(
 
     The reference decides what the test can see. Street lines suit points that sit on or by streets
     (facilities, POIs, entrances) and polygon *boundaries*, which for communities and compounds
-    mostly run along streets: polygons are tested by points along their boundaries (every ~50 m). Points inside blocks (households) are better compared with
-    polygons — building footprints or ``landuse=residential`` areas, distance 0 inside — because a
-    block's interior is about as far from its streets as a point shifted by 500 m; with streets only
-    the answer is then often None (no clear winner), never a guess.
+    mostly run along streets: polygons are tested by points along their boundaries (every ~50 m).
+    Points inside blocks (households) are better compared with polygons — building footprints or
+    ``landuse=residential`` areas, distance 0 inside — because a block's interior is about as far from
+    its streets as a point shifted by 500 m; with streets only the answer is then often None (no clear
+    winner), never a guess.
 
     Parameters
     ----------

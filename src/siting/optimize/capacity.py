@@ -201,12 +201,8 @@ def capacitated_coverage(
     if p is None:
         need_lo = dk.copy()
         if allow_unserved:
-            # the most that all candidates together can place: an LP with every y = 1
-            lp = solve_mip(np.r_[np.zeros(m), np.ones(npair)], A,
-                           np.r_[np.zeros(k), cap_lo, link_lo, -INF],
-                           np.r_[dk, np.zeros(m), np.zeros(npair), INF], np.r_[np.ones(m),
-                           np.zeros(npair)], col_hi, None, maximize=True, time_limit=remaining())
-            served_target = float(lp.objective or 0.0) * (1 - 1e-9)
+            # the most that all candidates together can place
+            served_target = _transport(pi, pj, dk, cap, np.ones(m, dtype=bool))[0] * (1 - 1e-9)
             need_lo = np.zeros(k)
             extra = sp.csr_matrix(np.r_[np.zeros(m), np.ones(npair)][None, :])
             A = sp.vstack([A, extra], format="csc")
@@ -221,13 +217,10 @@ def capacitated_coverage(
         res = solve_mip(c, A, row_lo, row_hi, col_lo, col_hi, integer, time_limit=remaining(),
                         mip_rel_gap=1e-6, start=start)
         if res.status == "infeasible":
-            lp = solve_mip(np.r_[np.zeros(m), np.ones(npair)], A[: k + m + npair + 1],
-                           np.r_[np.zeros(k), cap_lo, link_lo, -INF],
-                           np.r_[dk, np.zeros(m), np.zeros(npair), INF],
-                           np.r_[np.ones(m), np.zeros(npair)], col_hi, None, maximize=True)
+            most = _transport(pi, pj, dk, cap, np.ones(m, dtype=bool))[0]
             raise InfeasibleError(
                 f"capacitated_coverage: even with all {m} candidates open, at most "
-                f"{(lp.objective or 0.0):g} of demand {total:g} can be placed within radius {r:g} "
+                f"{most:g} of demand {total:g} can be placed within radius {r:g} "
                 f"(capacities near the demand are too small); add candidates or capacity, raise the "
                 f"radius, or pass allow_unserved=True")
         sense = "min"
