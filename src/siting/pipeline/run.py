@@ -201,6 +201,11 @@ def plan(
     return result
 
 
+#: The split counts of ``run.json`` (all 0 when ``[split] enabled = false``).
+_SPLIT_COUNTS = ("split_communities", "split_parts", "split_communities_meeting_rules",
+                 "split_households")
+
+
 def _split(cfg: PlanConfig, result_a: Any, net: Any, profile: Any, warnings: list[str],
            verbose: bool | None) -> tuple[gpd.GeoDataFrame | None, dict[str, Any]]:
     """Split proposals for the oversized communities (``[split]``; on unless ``enabled = false``).
@@ -210,8 +215,7 @@ def _split(cfg: PlanConfig, result_a: Any, net: Any, profile: Any, warnings: lis
     """
     opts = dict(cfg.split)
     if not opts.get("enabled", True):
-        return None, {"split_communities": 0, "split_parts": 0,
-                      "split_communities_meeting_rules": 0, "split_households": 0}
+        return None, dict.fromkeys(_SPLIT_COUNTS, 0)
     from siting.split import propose_splits
 
     res = propose_splits(result_a.communities, result_a.households, net, profile,
@@ -282,16 +286,16 @@ def _choose_pieces(net: Any, households: gpd.GeoDataFrame, pieces: str,
     counts["household_points_nearest_detached_piece"] = int(near.sum())
     km = f"{summary.detached_length_m / 1000:.2f}"
     total_km = f"{summary.total_length_m / 1000:.1f}"
+    pieces_zh = (f"步行路网除主网外还有 {summary.detached_pieces} 个不连通的部分（{km} 公里，共 "
+                 f"{total_km} 公里）")
     if pieces != "main":
         warnings.append(Notice(str(summary), (
-            f"步行路网除主网外还有 {summary.detached_pieces} 个不连通的部分（{km} 公里，共 {total_km} "
-            "公里）：落在其上的点无法到达主网，其距离记为缺失")))
+            f"{pieces_zh}：落在其上的点无法到达主网，其距离记为缺失")))
     else:
         warnings.append(Notice(
             f"the walking network has {summary.detached_pieces} detached piece(s) besides the main "
             f"one ({km} km of {total_km} km); only the largest connected piece is used",
-            f"步行路网除主网外还有 {summary.detached_pieces} 个不连通的部分（{km} 公里，共 {total_km} "
-            "公里）：只使用最大的连通路网"))
+            f"{pieces_zh}：只使用最大的连通路网"))
     if pieces == "main":
         if near.any():
             warnings.append(Notice(
