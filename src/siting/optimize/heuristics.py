@@ -5,9 +5,10 @@ matrix: greedy construction followed by vertex substitution (Teitz & Bart 1968) 
 "fast interchange" way of Whitaker (1983) / Resende & Werneck (2004) — the profit of every
 (site in, site out) swap from one pass over the matrix — for p-median and p-center; greedy + swap
 for maximal coverage (plus an iterated local search, and restarts from randomised rounding of the LP
-estimate); greedy + redundancy removal for set cover;
+estimate); greedy + redundancy removal for set cover; greedy by capacity for capacitated coverage;
 Lagrangian bounds with Lagrangian column fixing for p-median (subgradient optimisation) and maximal
-coverage (a smoothed dual minimised by SciPy's L-BFGS-B). Every loop checks a deadline; random steps are seeded.
+coverage (a smoothed dual minimised by SciPy's L-BFGS-B). Every loop checks a deadline; random steps
+are seeded.
 """
 
 from __future__ import annotations
