@@ -54,30 +54,38 @@ class Tiling:
     shared_points: int
 
 
-def dissolve(xy: np.ndarray, label: np.ndarray, boundary: Any) -> tuple[dict[int, Any], int]:
-    """Voronoi cells of the points, clipped to ``boundary``, dissolved by ``label``.
+def voronoi_cells(xy: np.ndarray, boundary: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Voronoi cells of the distinct locations of ``xy``, clipped to ``boundary``.
 
-    Points at the same location share one cell, given to the label of the first of them; the number
-    of such locations holding several labels is returned too.
+    Returns ``(first, inverse, cells)``: the first point at each distinct location, each point's
+    location, and the location's clipped cell (the boundary itself when there is one location).
+    They depend on the points only, so a caller relabelling the points reuses them (:func:`tile`).
     """
     uniq, first, inverse = np.unique(xy, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
-    lab = label[first]
-    shared = int(np.sum(np.bincount(inverse[label != lab[inverse]], minlength=len(uniq)) > 0))
-    labels = sorted(set(lab.tolist()))
     if len(uniq) == 1:
-        return {labels[0]: boundary}, shared
+        return first, inverse.ravel(), np.array([boundary], dtype=object)
     env = shapely.box(*np.minimum(boundary.bounds[:2], uniq.min(axis=0)),
                       *np.maximum(boundary.bounds[2:], uniq.max(axis=0))).buffer(10.0)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(uniq), extend_to=env,
                                                        ordered=True))
     if len(cells) != len(uniq):  # pragma: no cover - GEOS gives one cell per distinct site
         raise RuntimeError(f"Voronoi diagram gave {len(cells)} cells for {len(uniq)} points")
-    clipped = shapely.intersection(cells, boundary)
-    out = {}
-    for lb in labels:
-        out[lb] = shapely.union_all(clipped[lab == lb])
-    return out, shared
+    return first, inverse.ravel(), shapely.intersection(cells, boundary)
+
+
+def dissolve(xy: np.ndarray, label: np.ndarray, boundary: Any, *,
+             cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+             ) -> tuple[dict[int, Any], int]:
+    """Voronoi cells of the points, clipped to ``boundary``, dissolved by ``label``.
+
+    Points at the same location share one cell, given to the label of the first of them; the number
+    of such locations holding several labels is returned too. ``cells``: :func:`voronoi_cells` of
+    the same points, when already computed.
+    """
+    first, inverse, clipped = cells if cells is not None else voronoi_cells(xy, boundary)
+    lab = label[first]
+    shared = int(np.sum(np.bincount(inverse[label != lab[inverse]], minlength=len(first)) > 0))
+    return {lb: shapely.union_all(clipped[lab == lb]) for lb in sorted(set(lab.tolist()))}, shared
 
 
 def _polygons(geom: Any) -> list[Any]:
@@ -125,9 +133,10 @@ def tile(
     points = shapely.points(xy)
     moved = 0
     limit = len(part_of_atom) if max_moves is None else max_moves
+    cells = voronoi_cells(xy, boundary)
     while True:
         label = part_of_atom[atom_of_point]
-        geoms, shared = dissolve(xy, label, boundary)
+        geoms, shared = dissolve(xy, label, boundary, cells=cells)
         move = None if can_move is None or moved >= limit else _find_move(
             geoms, label, points, atom_of_point, pieces_of_boundary, tiny,
             lambda atoms, p, q: can_move(atoms, p, q, part_of_atom))
