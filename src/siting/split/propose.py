@@ -211,13 +211,8 @@ class _One:
     rows: list[dict[str, Any]]
     labels: pd.Series
     summary: dict[str, Any]
-    households: int
     k_range: tuple[int, int]
-    beyond: float
-    unreachable: float
-    note: str
     proven: bool
-    issues_zh: dict[str, str]
 
 
 def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net: WalkNetwork, *,
@@ -236,7 +231,6 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
     node = np.where(pts.to_u_m <= pts.to_v_m, pts.u, pts.v)
     atoms = make_atoms(xy, w, compound=compound, node=node, max_atoms=max_atoms)
     cand = choose_candidates(xy[atoms.rep], max_candidates=max_candidates, seed=seed)
-    cand_atom = cand
     centres = replace(pts[atoms.rep[cand]], access_m=np.zeros(cand.size))  # centres on the street
     cutoff = 2.0 * community_radius + 1.0 if np.isfinite(community_radius) else None
     dist = _dense(distance_matrix(net, centres, pts, cutoff_m=cutoff), len(cand), len(pts))
@@ -253,7 +247,7 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
     if atoms.n >= 2:
         for k in range(k_min, k_max + 1):
             tried.append(k)
-            res = assign_atoms(reach, cost, atoms.weight, cand_atom, k=k, lo=lo, hi=hi,
+            res = assign_atoms(reach, cost, atoms.weight, cand, k=k, lo=lo, hi=hi,
                                radius=radius, time_limit=_left(deadline), seed=seed,
                                mip_rel_gap=MIP_REL_GAP)
             hard_status.append(res.status)
@@ -265,7 +259,7 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
                                     "soft_pairs": SOFT_PAIRS, "mip_rel_gap": MIP_REL_GAP}
             best_k = 0
             for k in range(k_min, k_max + 1):
-                res = assign_atoms(reach, cost, atoms.weight, cand_atom, k=k, lo=lo, hi=hi,
+                res = assign_atoms(reach, cost, atoms.weight, cand, k=k, lo=lo, hi=hi,
                                    radius=radius, polish=False, time_limit=_left(deadline),
                                    violation_below=None if best is None else best.violation,
                                    **soft)
@@ -275,17 +269,17 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
                     break
             if best is None:  # the reduced model had no room: every pair, fewest parts
                 soft["soft_pairs"] = None
-                best, best_k = assign_atoms(reach, cost, atoms.weight, cand_atom, k=k_min, lo=lo,
+                best, best_k = assign_atoms(reach, cost, atoms.weight, cand, k=k_min, lo=lo,
                                             hi=hi, radius=radius, polish=False,
                                             time_limit=_left(deadline), **soft), k_min
                 best = best if best.found else None
             if best is not None:  # ... then, for the best k, the least distance
-                polished = assign_atoms(reach, cost, atoms.weight, cand_atom, k=best_k, lo=lo,
+                polished = assign_atoms(reach, cost, atoms.weight, cand, k=best_k, lo=lo,
                                         hi=hi, radius=radius, violation_cap=best.violation,
                                         time_limit=_left(deadline), **soft)
                 if polished.found:
                     best = polished
-    if best is None or not best.found:  # one atom (a single compound), or nothing solved
+    if best is None:  # one atom (a single compound), or nothing solved
         part_of_atom = np.zeros(atoms.n, dtype=np.int64)
         status = "not_split"
         centre_of_part = {0: int(np.argmin(cost.sum(axis=0))) if cost.size else 0}
@@ -326,8 +320,6 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
     radii, ctrs = access.service_radius(net, parts_gdf, frame, pts, no_fac, by="part_id",
                                         verbose=False)
     rows = []
-    issues_zh: dict[str, str] = {}
-    beyond = unreachable = 0.0
     for p in order:
         pid = name[p]
         members = point_part == pid
@@ -342,7 +334,6 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
             zh.append(f"{number(h)} 户，不在 {number(lo)}–{number(hi)} 户之内")
         lost = float(radii.at[pid, "unreachable_households"])
         if lost:
-            unreachable += lost
             issues.append(f"{number(lost)} households cannot reach the part's centre by the "
                           "walking network")
             zh.append(f"{number(lost)} 户无法经步行路网到达分区中心")
@@ -351,7 +342,6 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
             c = centre_of_part[p]
             far_pts = dist[c, np.flatnonzero(members)] > radius + RADIUS_TOL_M
             n_far = float(w[members][far_pts].sum())
-            beyond += n_far
             issues.append(f"service radius {r:,.0f} m > {radius:,.0f} m; {number(n_far)} "
                           f"households ({int(far_pts.sum())} points) farther than "
                           f"{radius:,.0f} m even from the best candidate centre")
@@ -360,7 +350,6 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
         if not tiling.contiguous[p]:
             issues.append("not contiguous")
             zh.append("分区不连续")
-        issues_zh[pid] = "；".join(zh)
         cx, cy = (ctrs.geometry.loc[pid].x, ctrs.geometry.loc[pid].y) if pid in ctrs.index \
             else (np.nan, np.nan)
         rows.append({"community_id": cid, "part_id": pid, "households": h,
@@ -370,7 +359,7 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
                      "atoms": int(np.sum(part_of_atom == p)), "centre_x": float(cx),
                      "centre_y": float(cy), "parts_in_community": len(order),
                      "solver_status": status, "issues": "; ".join(issues),
-                     "issues_zh": issues_zh[pid], "geometry": tiling.geometry[p]})
+                     "issues_zh": "；".join(zh), "geometry": tiling.geometry[p]})
     meets = all(r["meets_size"] and r["meets_radius"] and r["contiguous"] for r in rows) \
         and len(rows) > 1
     note = ""
@@ -386,8 +375,8 @@ def _split_one(cid: Any, boundary: Any, hh: gpd.GeoDataFrame, snapped: Any, net:
                "tried_k": ", ".join(map(str, tried)), "note": note}
     log.info("split %s: %d households -> %d parts (%s, %s)", cid, total, len(rows), status,
              "meets the rules" if meets else "rules not met")
-    return _One(cid, rows, labels, summary, total, (k_min, k_max), beyond, unreachable, note,
-                proven=all(st == "infeasible" for st in hard_status), issues_zh=issues_zh)
+    return _One(cid, rows, labels, summary, (k_min, k_max),
+                proven=all(st == "infeasible" for st in hard_status))
 
 
 def _left(deadline: float) -> float:
@@ -441,7 +430,7 @@ def _warnings(one: _One, rule: Any, profile: Any, *, lo: float, hi: float,
     cite = rule.citation + (f" ({title})" if title else "")
     failing = [r for r in one.rows if r["issues"]]
     what = "; ".join(f"{r['part_id']}: {r['issues']}" for r in failing)
-    what_zh = "；".join(f"{r['part_id']}：{one.issues_zh[r['part_id']]}" for r in failing)
+    what_zh = "；".join(f"{r['part_id']}：{r['issues_zh']}" for r in failing)
     rules_met = all(r["meets_size"] and r["meets_radius"] for r in one.rows) and n > 1
     if rules_met:  # only contiguity fails
         parts = ", ".join(r["part_id"] for r in failing)
@@ -451,7 +440,7 @@ def _warnings(one: _One, rule: Any, profile: Any, *, lo: float, hi: float,
             "moved without breaking a rule); redraw that boundary on the map",
             f"{cid}：已拆分为 {n} 个分区，满足 {rule.id} 和户数范围，但 {parts} 不连续（其他分区"
             "的住户位于其各片之间，移动会违反规则）；请在地图上调整该边界")]
-    hh = number(one.households)
+    hh = number(one.summary["households"])
     if one.summary["status"] == "not_split":
         head = f"{cid} ({hh} households) cannot be split without cutting a compound (小区) apart"
         head_zh = f"{cid}（{hh} 户）为单一小区，无法在不拆分小区的情况下拆分"
