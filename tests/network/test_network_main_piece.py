@@ -28,6 +28,7 @@ def test_main_piece_is_connected_and_keeps_main_distances() -> None:
     sub = distance_matrix(main, pts, pts, cutoff_m=None).toarray()
     np.testing.assert_allclose(full, sub, rtol=1e-9)
     assert main.main_piece() is main
+    assert net.main_piece() is main  # built once, kept
 
 
 def test_points_near_a_detached_piece_reach_the_main_piece() -> None:

@@ -136,18 +136,24 @@ class WalkNetwork:
 
         Points snapped to it reach the nearest street of the main piece, with a longer access leg,
         instead of being stranded on a detached piece (often an OSM mapping gap: a compound's paths
-        not joined to the street). The detached pieces are dropped, so report them first.
+        not joined to the street). The detached pieces are dropped, so report them first. Built once
+        per network and kept (the districts of a county run share one network).
         """
         if self.detached_summary.detached_pieces == 0:
             return self
+        cached = self.__dict__.get("_main_piece")
+        if cached is not None:
+            return cached
         keep_node = self.component == 0
         keep_edge = keep_node[self.edge_u] & keep_node[self.edge_v]
         new_index = np.cumsum(keep_node) - 1
-        return assemble_network(
+        piece = assemble_network(
             crs=self.crs, node_xy=self.node_xy[keep_node], node_osmid=self.node_osmid[keep_node],
             edge_u=new_index[self.edge_u[keep_edge]], edge_v=new_index[self.edge_v[keep_edge]],
             edge_geometry=self.edge_geometry[keep_edge],
             edge_tags=self.edge_tags[keep_edge].reset_index(drop=True))
+        self.__dict__["_main_piece"] = piece  # a cache of derived data: the network stays as built
+        return piece
 
     def snap(self, points: Any, *, max_access_m: float | None = None) -> Snapped:
         """Snap points to the nearest point of the nearest edge.
