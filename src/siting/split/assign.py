@@ -200,7 +200,7 @@ def assign_atoms(
     ai, cj = np.nonzero(allowed)
     n_pairs = ai.size
     if k < 1 or k > n_cand or n_pairs == 0 or np.any(np.bincount(ai, minlength=n_atoms) == 0):
-        return Assignment(none.centre, none.open, np.inf, np.inf, "infeasible")
+        return replace(none, status="infeasible")
     # column layout: x pairs | y | s_lo | s_hi (slacks only when soft)
     n_s = n_cand if soft else 0
     ny0, nlo0, nhi0 = n_pairs, n_pairs + n_cand, n_pairs + n_cand + n_s
@@ -258,7 +258,7 @@ def assign_atoms(
           np.concatenate([own[idx], ny0 + idx]),
           np.concatenate([np.ones(idx.size), -np.ones(idx.size)]), idx.size, 0.0, INF)
     if int(has_own.sum()) < k:
-        return Assignment(none.centre, none.open, np.inf, np.inf, "infeasible")
+        return replace(none, status="infeasible")
 
     col_lo = np.zeros(n_col)
     integer = np.zeros(n_col, dtype=bool)
@@ -305,13 +305,11 @@ def assign_atoms(
             first_opts["objective_bound"] = float(violation_below) - 0.5
         first = solve_mip(pen, matrix(), row_lo, row_hi, col_lo, col_hi, integer,
                           time_limit=time_limit, options=first_opts, mip_abs_gap=0.5)
-        if first.x is not None and violation_below is not None and \
-                violation_of(_read(first, ai, cj, n_atoms, n_pairs, ny0, n_cand,
-                                   violation=0.0).centre, weight, over,  # type: ignore[arg-type]
-                             lo=lo, hi=hi) >= violation_below - 1e-9:
-            return Assignment(none.centre, none.open, np.inf, np.inf, "infeasible")
+        out = measured(first)
+        if out.found and violation_below is not None and out.violation >= violation_below - 1e-9:
+            return replace(none, status="infeasible")
         if first.x is None or not polish:
-            return replace(measured(first), bound=None)
+            return replace(out, bound=None)
         violation_cap = float(pen @ first.x)
         first_x = first.x
     # 2) with no more than that many, the least household-weighted distance
