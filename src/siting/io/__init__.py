@@ -10,8 +10,10 @@ from __future__ import annotations
 from siting.io.assign import assign_communities
 from siting.io.coords import (
     COORDS,
+    CoordsReference,
     bd09_to_gcj02,
     bd09_to_wgs84,
+    coords_reference,
     from_wgs84,
     gcj02_to_bd09,
     gcj02_to_wgs84,
@@ -44,6 +46,7 @@ from siting.io.vector import LONLAT_COLUMNS, read_vector
 __all__ = [
     "COORDS",
     "LONLAT_COLUMNS",
+    "CoordsReference",
     "assign_communities",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
@@ -51,6 +54,7 @@ __all__ = [
     "check_lonlat",
     "choose_crs",
     "communities_from_osm",
+    "coords_reference",
     "facilities_from_osm",
     "from_wgs84",
     "gcj02_to_bd09",

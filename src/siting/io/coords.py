@@ -23,7 +23,8 @@ each hypothesis, so a pipeline can warn when the ``coords`` setting looks wrong.
 from __future__ import annotations
 
 import logging
-from typing import Literal, TypeVar
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -254,9 +255,34 @@ def from_wgs84(data: G, coords: str) -> G:
     return _apply(_FROM_WGS84[name], data)
 
 
+@dataclass(frozen=True)
+class CoordsReference:
+    """Reference geometries prepared for :func:`suggest_coords`: a metric CRS and a search tree of
+    the geometries in it. Build it once with :func:`coords_reference` to test several inputs."""
+
+    crs: Any
+    tree: shapely.STRtree
+
+
+def coords_reference(reference: gpd.GeoSeries | gpd.GeoDataFrame) -> CoordsReference | None:
+    """Prepare reference geometries (e.g. OSM streets) for :func:`suggest_coords`.
+
+    A projected CRS is kept; a geographic one, or none, is read as WGS84 and projected to its local
+    UTM zone. None when there is no geometry.
+    """
+    ref = gpd.GeoSeries(getattr(reference, "geometry", reference))
+    if ref.crs is None or ref.crs.is_geographic:
+        ref = ref.set_crs(4326, allow_override=True)
+    ref = ref[~(ref.is_empty | ref.isna())]
+    if len(ref) == 0:
+        return None
+    crs = ref.crs if ref.crs.is_projected else ref.estimate_utm_crs()
+    return CoordsReference(crs, shapely.STRtree(np.asarray(ref.to_crs(crs).array)))
+
+
 def suggest_coords(
     points_wgs84: gpd.GeoSeries | gpd.GeoDataFrame,
-    reference_lines_wgs84: gpd.GeoSeries | gpd.GeoDataFrame,
+    reference_lines_wgs84: gpd.GeoSeries | gpd.GeoDataFrame | CoordsReference,
     *,
     ratio: float = 0.75,
     cap_m: float = 200.0,
@@ -282,8 +308,9 @@ def suggest_coords(
     ----------
     points_wgs84 : GeoSeries or GeoDataFrame
         The points (or polygons) as read, taken at face value as WGS84 degrees.
-    reference_lines_wgs84 : GeoSeries or GeoDataFrame
-        Reference geometries known to be WGS84 (OSM streets; polygons accepted too, see above).
+    reference_lines_wgs84 : GeoSeries, GeoDataFrame or CoordsReference
+        Reference geometries known to be WGS84 (OSM streets; polygons accepted too, see above), or
+        in a declared projected CRS, or prepared once by :func:`coords_reference`.
     ratio : float, default 0.75
         How much closer the winner must be.
     cap_m : float, default 200
@@ -299,11 +326,10 @@ def suggest_coords(
         ``"wgs84"``, ``"gcj02"`` or ``"bd09"`` when one is clearly better, else None.
     """
     pts = gpd.GeoSeries(getattr(points_wgs84, "geometry", points_wgs84)).set_crs(4326, allow_override=True)
-    ref = gpd.GeoSeries(getattr(reference_lines_wgs84, "geometry", reference_lines_wgs84))
-    ref = ref.set_crs(4326, allow_override=True)
+    ref = reference_lines_wgs84 if isinstance(reference_lines_wgs84, CoordsReference) \
+        else coords_reference(reference_lines_wgs84)
     pts = pts[~(pts.is_empty | pts.isna())]
-    ref = ref[~(ref.is_empty | ref.isna())]
-    if len(pts) == 0 or len(ref) == 0:
+    if len(pts) == 0 or ref is None:
         return None
     arr = np.asarray(pts.array, dtype=object)
     poly = np.isin(shapely.get_type_id(arr), [3, 6])
@@ -314,12 +340,10 @@ def suggest_coords(
     if len(pts) > sample:
         rng = np.random.default_rng(seed)
         pts = pts.iloc[np.sort(rng.choice(len(pts), size=sample, replace=False))]
-    utm = ref.estimate_utm_crs()
-    tree = shapely.STRtree(np.asarray(ref.to_crs(utm).array))
     score: dict[str, float] = {}
     for name in COORDS:
-        cand = to_wgs84(pts, name).to_crs(utm)
-        _, dist = tree.query_nearest(np.asarray(cand.array), return_distance=True, all_matches=False)
+        cand = to_wgs84(pts, name).to_crs(ref.crs)
+        _, dist = ref.tree.query_nearest(np.asarray(cand.array), return_distance=True, all_matches=False)
         score[name] = float(np.mean(np.minimum(dist, cap_m)))
     ranked = sorted(score, key=score.__getitem__)
     best, second = ranked[0], ranked[1]

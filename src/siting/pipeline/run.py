@@ -388,9 +388,11 @@ def _coords_check(cfg: PlanConfig, layers: dict[str, tuple[Any, Any]], net: Any)
     if cfg.coords != "wgs84":
         return []
     try:
-        streets = net.edges_gdf().to_crs("EPSG:4326").geometry
+        streets = sio.coords_reference(net.edges_gdf())  # in the run's metric CRS: kept
     except Exception:  # a check, never a failure
         log.debug("coordinate check skipped", exc_info=True)
+        return []
+    if streets is None:
         return []
     out: list[str] = []
     for name, (path, frame) in layers.items():
