@@ -55,6 +55,8 @@ class MipResult:
     bound: float | None
     runtime_s: float
     nodes: int
+    #: For a pure LP solved to optimality: each column's reduced cost (HiGHS ``col_dual``), else None.
+    reduced_cost: np.ndarray | None = None
 
 
 def solve_mip(
@@ -150,6 +152,7 @@ def solve_mip(
                              time_limit=time_limit, start=None, mip_rel_gap=mip_rel_gap,
                              mip_abs_gap=mip_abs_gap, offset=offset, options=options)
     bound: float | None
+    reduced_cost = None
     if is_mip:
         bound = float(info.mip_dual_bound)
         if not np.isfinite(bound):
@@ -160,6 +163,8 @@ def solve_mip(
     else:
         bound = objective if status == "optimal" else None
         nodes = 0
+        if status == "optimal" and x is not None:
+            reduced_cost = np.asarray(h.getSolution().col_dual, dtype=np.float64)
     log.debug("HiGHS %s rows=%d cols=%d nnz=%d status=%s obj=%s bound=%s %.2fs", "MIP" if is_mip
               else "LP", n_row, n_col, a.nnz, status, objective, bound, runtime)
-    return MipResult(status, x, objective, bound, runtime, nodes)
+    return MipResult(status, x, objective, bound, runtime, nodes, reduced_cost)

@@ -277,8 +277,9 @@ def plan_sites(
             geometry=cand.geometry.to_numpy()[new_cols - len(existing)], crs=net.crs)
         site_frames += [ex_rows, new_rows]
         log.info("%s: %s → %d new sites (%s, gap %s); covered %.0f → %.0f households", req.type,
-                 req.new_sites, n_new, sol.status, sol.gap, fb["households_covered"],
-                 fa["households_covered"])
+                 req.new_sites, n_new, sol.status,
+                 "unknown" if sol.gap is None else f"{100 * sol.gap:.2f} %",
+                 fb["households_covered"], fa["households_covered"])
     sites = (pd.concat(site_frames, ignore_index=True) if site_frames else
              gpd.GeoDataFrame(columns=["site_id", "type", "status", "households_served",
                                        "candidate_id", "name", "geometry"], crs=net.crs))
