@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from siting.optimize._highs import INF, solve_mip
-from siting.optimize.capacity import _kernel_solve, _model, _transport
+from siting.optimize.capacity import _kernel_solve, _transport
 
 
 def _instance(seed: int, n: int = 30, m: int = 11):
@@ -86,8 +86,8 @@ def test_fewest_sites(seed, start):
     m = cap.size
     fixed = [seed % m]
     target, want = _fewest(seed)
-    model = _model(pi, pj, dk, cap, np.array(fixed), p=None, served_target=target)
-    res, info = _kernel_solve(*model, m, maximize=False, deadline=None,
+    res, info = _kernel_solve(pi, pj, dk, cap, np.array(fixed), p=None, served_target=target,
+                              deadline=None,
                               start=None if start == "none" else _all_open_start(pi, pj, dk, cap))
     sites = np.flatnonzero(res.x[:m] > 0.5)
     assert res.status == "optimal"
@@ -96,6 +96,14 @@ def test_fewest_sites(seed, start):
     assert set(fixed) <= set(sites.tolist())
     assert _most_placed(pi, pj, dk, cap, sites) >= target - 1e-6
     assert info["lp_bound"] <= want + 1e-9
+    # the flows come back on the whole model's pairs: only at open sites, within demand and capacity
+    # (up to HiGHS's feasibility tolerance, 1e-6 relative; capacitated_coverage clears that dust)
+    x = res.x[m:]
+    assert x.size == pi.size and (x >= -1e-5).all()
+    assert np.abs(x[~np.isin(pj, sites)]).max(initial=0.0) < 1e-5
+    assert (np.bincount(pi, weights=x, minlength=dk.size) <= dk + 1e-6).all()
+    assert (np.bincount(pj, weights=x, minlength=m) <= cap + 1e-6).all()
+    assert x.sum() >= target - 1e-6 * target
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -107,8 +115,8 @@ def test_most_placed_with_p_from_a_poor_start(seed):
     is_open = np.zeros(m, dtype=bool)
     is_open[weak] = True
     start = np.r_[is_open.astype(float), _transport(pi, pj, dk, cap, is_open)[1]]
-    model = _model(pi, pj, dk, cap, np.array([], dtype=int), p=p, served_target=None)
-    res, _ = _kernel_solve(*model, m, maximize=True, start=start, deadline=None)
+    res, _ = _kernel_solve(pi, pj, dk, cap, np.array([], dtype=int), p=p, served_target=None,
+                           start=start, deadline=None)
     want = max(_most_placed(pi, pj, dk, cap, plan) for plan in _plans(m, p, []))
     sites = np.flatnonzero(res.x[:m] > 0.5)
     assert res.status == "optimal"
@@ -122,9 +130,8 @@ def test_out_of_time_keeps_the_start_and_a_valid_bound(seed):
     pi, pj, dk, cap = _instance(seed)
     m = cap.size
     target, want = _fewest(seed)
-    model = _model(pi, pj, dk, cap, np.array([seed % m]), p=None, served_target=target)
-    res, _ = _kernel_solve(*model, m, maximize=False, start=_all_open_start(pi, pj, dk, cap),
-                           deadline=time.perf_counter())
+    res, _ = _kernel_solve(pi, pj, dk, cap, np.array([seed % m]), p=None, served_target=target,
+                           start=_all_open_start(pi, pj, dk, cap), deadline=time.perf_counter())
     assert res.x is not None and res.objective <= m
     assert _most_placed(pi, pj, dk, cap, np.flatnonzero(res.x[:m] > 0.5)) >= target - 1e-6
     assert res.bound is not None and res.bound <= want + 1e-9

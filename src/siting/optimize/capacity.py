@@ -30,6 +30,11 @@ _START_SHARE = 0.25
 #: rest goes to larger kernels and to the whole model, whose bound is the one reported.
 _STAGE_SHARE = 0.5
 
+#: The whole model is tried only when the time left is at least this many times what the LP
+#: relaxation took: its branch and bound must solve the root LP again (by dual simplex, several
+#: times slower than the LP's interior point) before it can improve on a plan.
+_LP_ROUNDS = 4
+
 
 def _transport(pi: np.ndarray, pj: np.ndarray, dk: np.ndarray, cap: np.ndarray, is_open: np.ndarray
                ) -> tuple[float, np.ndarray]:
@@ -114,47 +119,73 @@ def _model(pi: np.ndarray, pj: np.ndarray, dk: np.ndarray, cap: np.ndarray, fx: 
     return c, sp.vstack(blocks, format="csc"), row_lo, row_hi, col_lo, col_hi
 
 
-def _kernel_solve(c: np.ndarray, a: sp.csc_matrix, row_lo: np.ndarray, row_hi: np.ndarray,
-                  col_lo: np.ndarray, col_hi: np.ndarray, m: int, *, maximize: bool,
-                  start: np.ndarray | None, deadline: float | None) -> tuple[MipResult, dict[str, Any]]:
-    """HiGHS on the model, led by a kernel search (after Angelelli, Mansini & Speranza 2010).
+def _kernel_solve(pi: np.ndarray, pj: np.ndarray, dk: np.ndarray, cap: np.ndarray, fx: np.ndarray, *,
+                  p: int | None, served_target: float | None, start: np.ndarray | None,
+                  deadline: float | None) -> tuple[MipResult, dict[str, Any]]:
+    """HiGHS on the model of :func:`_model`, led by a kernel search (after Angelelli, Mansini &
+    Speranza 2010).
 
-    The first ``m`` columns are the binary sites. The LP relaxation ranks them (LP value, then
-    reduced cost); HiGHS then solves the model restricted to the sites the LP uses (plus the start's
-    and the fixed ones, so the start stays a plan), the kernel doubling after each stage it solves,
-    until the whole model. A stage gets ``_STAGE_SHARE`` of the time left; after one HiGHS does not
-    finish, the next is the whole model. Each stage starts from the best plan so far.
+    The LP relaxation ranks the sites (LP value, then reduced cost); HiGHS then solves the model
+    over the sites the LP uses (plus the start's and the fixed ones, so the start stays a plan) and
+    only their pairs, the kernel doubling after each stage it solves, until the whole model. A stage
+    gets ``_STAGE_SHARE`` of the time left, or all of it while the whole model would not fit
+    (``_LP_ROUNDS``); after one HiGHS does not finish, the next is the whole model. Each stage
+    starts from the best plan so far.
 
     Why: HiGHS alone spends its time on the bound. On the Shenzhen demo's shelters (583 rows × 356
-    sites, 15 s) it stayed at the greedy start's 68 sites; the 93-site kernel gives 63 in 5 s, the
-    plan HiGHS alone reaches in about a minute.
+    sites, 15 s) it stayed at the greedy start's 68 sites; the 93-site kernel gives 63 (the optimum,
+    which HiGHS alone finds and proves in 168 s) in 5 s. HiGHS runs with its light presolve
+    (``presolve_mode`` 2): its full MIP presolve took 207 s, past any time limit, on a 3,000 × 600
+    district with 61,000 pairs.
 
-    Returns a :class:`~siting.optimize._highs.MipResult` for the whole model: the best plan, the
-    bound proven by the LP (rounded up when minimising site counts) or by the whole-model stage,
-    whichever is tighter, and ``optimal`` when plan and bound meet; and ``{"kernel_columns",
+    Returns a :class:`~siting.optimize._highs.MipResult` over the whole model's columns: the best
+    plan, the bound proven by the LP (rounded up when minimising site counts) or by the whole-model
+    stage, whichever is tighter, and ``optimal`` when plan and bound meet; and ``{"kernel_columns",
     "kernel_s", "lp_bound"}``.
     """
     t0 = time.perf_counter()
-    integer = np.r_[np.ones(m, dtype=bool), np.zeros(c.size - m, dtype=bool)]
+    m = cap.size
+    maximize = p is not None
     abs_gap = None if maximize else 0.99  # a count of sites: a bound within 1 proves the plan
+    options: dict[str, bool | int | float | str] = {"presolve_mode": 2}
 
     def left() -> float | None:
         return None if deadline is None else deadline - time.perf_counter()
 
-    def whole(x0: np.ndarray | None) -> MipResult:
-        rest = left()
-        return solve_mip(c, a, row_lo, row_hi, col_lo, col_hi, integer, maximize=maximize,
-                         time_limit=None if rest is None else max(rest, 0.05), mip_rel_gap=1e-6,
-                         mip_abs_gap=abs_gap, start=x0)
+    def stage(kernel: np.ndarray, x0: np.ndarray | None, limit: float | None) -> MipResult:
+        """HiGHS on the sites ``kernel`` (a mask) and their pairs; columns mapped back to the whole
+        model's."""
+        keep = kernel[pj]
+        sites = np.flatnonzero(kernel)
+        local = np.full(m, -1)
+        local[sites] = np.arange(sites.size)
+        c, a, lo, hi, clo, chi = _model(pi[keep], local[pj[keep]], dk, cap[sites], local[fx], p=p,
+                                        served_target=served_target)
+        integer = np.r_[np.ones(sites.size, dtype=bool), np.zeros(int(keep.sum()), dtype=bool)]
+        res = solve_mip(c, a, lo, hi, clo, chi, integer, maximize=maximize,
+                        time_limit=None if limit is None else max(limit, 0.05), mip_rel_gap=1e-6,
+                        mip_abs_gap=abs_gap, options=options,
+                        start=None if x0 is None else np.r_[x0[:m][sites], x0[m:][keep]])
+        if res.x is None:
+            return res
+        full = np.zeros(m + pi.size)
+        full[sites] = res.x[: sites.size]
+        full[m + np.flatnonzero(keep)] = res.x[sites.size:]
+        return MipResult(res.status, full, res.objective, res.bound, res.runtime_s, res.nodes)
 
+    model = _model(pi, pj, dk, cap, fx, p=p, served_target=served_target)
     rest = left()
-    lp = solve_mip(c, a, row_lo, row_hi, col_lo, col_hi, None, maximize=maximize,
-                   time_limit=None if rest is None else max(rest * _STAGE_SHARE, 0.05))
+    # interior point (then crossover, for the reduced costs): on a 3,000 × 600 district with 61,000
+    # pairs HiGHS's default dual simplex needs 79 s for this LP, its interior point method 10 s
+    lp = solve_mip(*model, None, maximize=maximize,
+                   time_limit=None if rest is None else max(rest * _STAGE_SHARE, 0.05),
+                   options={"solver": "ipm"})
     info: dict[str, Any] = {"kernel_columns": 0, "kernel_s": 0.0, "lp_bound": lp.bound}
     if lp.status == "infeasible":
         return lp, info
     if lp.status != "optimal" or lp.x is None or lp.reduced_cost is None or lp.bound is None:
-        return whole(start), info  # the LP did not finish in time: HiGHS alone, as before
+        # the LP did not finish in time: HiGHS alone on the whole model, from the start
+        return stage(np.ones(m, dtype=bool), start, left()), info
     lp_bound = float(lp.bound)
     target = lp_bound if maximize else float(np.ceil(lp_bound - 1e-6))
 
@@ -169,13 +200,12 @@ def _kernel_solve(c: np.ndarray, a: sp.csc_matrix, row_lo: np.ndarray, row_hi: n
     size = max(int((y_lp > 1e-6).sum()), 1)
     best_x, best = start, None
     if start is not None:
-        best = float(c @ start)
-    must = np.flatnonzero(col_lo[:m] > 0.5)
+        best = float(model[0] @ start)
     final: MipResult | None = None
     while True:
         kernel = np.zeros(m, dtype=bool)
         kernel[order[:size]] = True
-        kernel[must] = True
+        kernel[fx] = True
         if best_x is not None:
             kernel[best_x[:m] > 0.5] = True
         complete = bool(kernel.all())
@@ -184,15 +214,13 @@ def _kernel_solve(c: np.ndarray, a: sp.csc_matrix, row_lo: np.ndarray, row_hi: n
         rest = left()
         if rest is not None and rest < 0.1:
             break
+        # the whole model's turn comes only when its root LP can be solved in the time left (the
+        # LP relaxation's own time as the gauge); until then a stage may take all of it
+        fits = rest is None or lp.runtime_s * _LP_ROUNDS < rest
+        res = stage(kernel, best_x, rest if rest is None or complete or not fits
+                    else rest * _STAGE_SHARE)
         if complete:
-            final = whole(best_x)
-            res = final
-        else:
-            hi = col_hi.copy()
-            hi[:m][~kernel] = 0.0
-            res = solve_mip(c, a, row_lo, row_hi, col_lo, hi, integer, maximize=maximize,
-                            time_limit=None if rest is None else rest * _STAGE_SHARE,
-                            mip_rel_gap=1e-6, mip_abs_gap=abs_gap, start=best_x)
+            final = res
         info["kernel_columns"] = int(kernel.sum())
         if res.x is not None and res.objective is not None and (
                 best is None or (res.objective > best if maximize else res.objective < best)):
@@ -201,6 +229,7 @@ def _kernel_solve(c: np.ndarray, a: sp.csc_matrix, row_lo: np.ndarray, row_hi: n
                   res.status, best)
         if complete:
             break
+        # after a stage HiGHS could not finish, on to the whole model
         size = m if res.status != "optimal" else 2 * size
     info["kernel_s"] = time.perf_counter() - t0
     bound = lp_bound
@@ -330,8 +359,8 @@ def capacitated_coverage(
         start = _warm_start(pi, pj, dk, cap, fx, p=None,
                             target=float(dk.sum()) if served_target is None else served_target,
                             deadline=None if tl is None else t0 + _START_SHARE * tl)
-        res, kinfo = _kernel_solve(*_model(pi, pj, dk, cap, fx, p=None, served_target=served_target),
-                                   m, maximize=False, start=start, deadline=deadline)
+        res, kinfo = _kernel_solve(pi, pj, dk, cap, fx, p=None, served_target=served_target,
+                                   start=start, deadline=deadline)
         if res.status == "infeasible":
             most = _transport(pi, pj, dk, cap, np.ones(m, dtype=bool))[0]
             raise InfeasibleError(
@@ -342,8 +371,8 @@ def capacitated_coverage(
         sense = "min"
     else:
         start = _warm_start(pi, pj, dk, cap, fx, p=p, target=float(dk.sum()), deadline=None)
-        res, kinfo = _kernel_solve(*_model(pi, pj, dk, cap, fx, p=p, served_target=None), m,
-                                   maximize=True, start=start, deadline=deadline)
+        res, kinfo = _kernel_solve(pi, pj, dk, cap, fx, p=p, served_target=None, start=start,
+                                   deadline=deadline)
         sense = "max"
     if res.x is None:
         raise InfeasibleError(
