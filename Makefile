@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mclp.py --time-limit 55
 	$(BIN)/python benchmarks/bench_mclp.py --time-limit 55 --layout uniform
 	$(BIN)/python benchmarks/bench_mclp.py --time-limit 55 --scale 0.1 --prove 600
+	$(BIN)/python benchmarks/bench_mclp.py --set-cover --time-limit 30
 	$(BIN)/python benchmarks/bench_shelters.py --time-limit 15 --prove 900
 	$(BIN)/python benchmarks/bench_shelters.py --demand 3000 --candidates 600 --time-limit 60
 

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from siting.errors import InfeasibleError
 from siting.optimize import _matrix as mx
 from siting.optimize._highs import INF, solve_mip
+from siting.optimize.cover_lagrangian import cover_lagrangian
 from siting.optimize.heuristics import (
     cover_heuristic,
     coverage_heuristic,
@@ -38,6 +39,10 @@ _NNZ_PER_SECOND = 5_000
 #: Share of the time left a kernel stage (other than the whole model) may take: a restricted model's
 #: plans come early and proving them takes the rest; stages given all the time left did worse.
 _STAGE_SHARE = 0.5
+
+#: Share of the time left after the greedy cover that set_cover's Lagrangian dual may take (with a
+#: time limit); HiGHS gets the rest, from the best plan.
+_COVER_DUAL_SHARE = 0.3
 
 #: Perturbations without improvement after which the iterated local search stops.
 _ILS_STALE = 200
@@ -333,7 +338,11 @@ def set_cover(
         min Σ_j c_j y_j   s.t.  Σ_{j∈N_i} y_j ≥ 1  for each row to cover,  y_j = 1 (fixed),
                                 y_j ∈ {0,1}
 
-    Rows covered by a fixed site and duplicate rows (same ``N_i``) leave the model.
+    Rows covered by a fixed site and duplicate rows (same ``N_i``) leave the model. With a
+    ``time_limit``, the Lagrangian dual of the covering rows
+    (:func:`~siting.optimize.cover_lagrangian.cover_lagrangian`) first gets ``_COVER_DUAL_SHARE`` of
+    the time for a bound HiGHS may not reach (at county scale it cannot finish the root LP);
+    ``details["lagrangian"]`` records it.
     """
     t0 = time.perf_counter()
     args = mx.check_model_inputs("set_cover", cost, t0=t0, weights=weights, fixed=fixed,
@@ -361,23 +370,45 @@ def set_cover(
     assert sites is not None  # every kept row has a column
     bound: float | None
     status = "heuristic"
+    lagrangian: dict[str, float] = {}
     if reps.size:
-        remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.05)
-        A = sp.csc_matrix(a, dtype=np.float64)
-        col_lo = np.zeros(m)
-        col_lo[fx] = 1.0
-        y0 = np.zeros(m)
-        y0[sites] = 1.0
-        res = solve_mip(sc, A, np.ones(reps.size), np.full(reps.size, INF), col_lo, np.ones(m),
-                        np.ones(m, dtype=bool), time_limit=remaining, start=y0, mip_rel_gap=1e-6)
-        if res.x is not None:
-            cand = np.flatnonzero(res.x > 0.5)
-            if _covered_rows(a, cand).all() and sc[cand].sum() < sc[sites].sum() - 1e-9:
-                sites = cand
-        bound = res.bound
-        if bound is not None and np.allclose(sc, np.round(sc)):
+        integral = bool(np.allclose(sc, np.round(sc)))
+        lower = -np.inf
+        if deadline is not None:
+            # a bound HiGHS may not reach in time (it cannot solve the root LP of a county); the
+            # rest of the time goes to HiGHS, for plans
+            is_fixed = np.zeros(m, dtype=bool)
+            is_fixed[fx] = True
+            left = max(deadline - time.perf_counter(), 0.0)
+            lower, lagrangian = cover_lagrangian(
+                a, sc, closed=is_fixed,
+                target=float(sc[sites].sum() - sc[fx].sum()) - (1 - 1e-6 if integral else 0.0),
+                deadline=time.perf_counter() + _COVER_DUAL_SHARE * left)
+            lower += float(sc[fx].sum())
+        proven = lower + 1e-9 >= sc[sites].sum() or (
+            integral and np.ceil(lower - 1e-6) >= sc[sites].sum() - 1e-9)
+        res = None
+        if not proven:
+            remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.05)
+            A = sp.csc_matrix(a, dtype=np.float64)
+            col_lo = np.zeros(m)
+            col_lo[fx] = 1.0
+            y0 = np.zeros(m)
+            y0[sites] = 1.0
+            res = solve_mip(sc, A, np.ones(reps.size), np.full(reps.size, INF), col_lo, np.ones(m),
+                            np.ones(m, dtype=bool), time_limit=remaining, start=y0,
+                            mip_rel_gap=1e-6)
+            if res.x is not None:
+                cand = np.flatnonzero(res.x > 0.5)
+                if _covered_rows(a, cand).all() and sc[cand].sum() < sc[sites].sum() - 1e-9:
+                    sites = cand
+        bound = lower if res is None or res.bound is None else max(res.bound, lower)
+        if not np.isfinite(bound):
+            bound = None
+        elif integral:
             bound = float(np.ceil(bound - 1e-6))  # integer costs: the optimum is an integer
-        status = "optimal" if res.status == "optimal" else "time_limit"
+        status = "optimal" if proven or (res is not None and res.status == "optimal") else \
+            "time_limit"
     else:
         bound, status = float(sc[fx].sum()), "optimal"
     objective = float(sc[sites].sum())
@@ -389,5 +420,6 @@ def set_cover(
         unreachable=np.flatnonzero(np.diff(reach.indptr) == 0),
         uncovered=np.flatnonzero(~covered & (w > 0)), covered_weight=float(w[covered].sum()),
         total_weight=float(w.sum()), runtime_s=time.perf_counter() - t0,
-        details={"radius": r, "uncoverable": uncoverable, "model_rows": int(reps.size)},
+        details={"radius": r, "uncoverable": uncoverable, "model_rows": int(reps.size),
+                 "lagrangian": lagrangian},
     )
