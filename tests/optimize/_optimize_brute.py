@@ -99,3 +99,30 @@ def placed(d, radius, cap, dem, sites):
     if "t" not in g:
         return 0.0
     return float(nx.maximum_flow_value(g, "s", "t"))
+
+
+def pair_instance(seed: int, n: int, m: int, *, density: float, demand: tuple[int, int],
+                  capacity: tuple[int, int]):
+    """A capacitated instance as pairs ``(pi, pj)`` within reach, demand per row, capacity per
+    column; every row reaches at least one column."""
+    rng = np.random.default_rng(seed)
+    a = rng.random((n, m)) < density
+    a[~a.any(axis=1), rng.integers(0, m)] = True
+    pi, pj = np.nonzero(a)
+    return (pi, pj, rng.integers(*demand, n).astype(float),
+            rng.integers(*capacity, m).astype(float))
+
+
+def most_placed_lp(pi, pj, dk, cap, is_open) -> float:
+    """Most demand the open columns (a mask) can take over the pairs: a transport LP solved by
+    SciPy's ``linprog`` (an LP path independent of the models under test)."""
+    from scipy.optimize import linprog
+
+    use = np.flatnonzero(np.asarray(is_open)[pj])
+    if use.size == 0:
+        return 0.0
+    n, m = dk.size, cap.size
+    a_ub = sp.vstack([sp.csr_matrix((np.ones(use.size), (pi[use], np.arange(use.size))), shape=(n, use.size)),
+                      sp.csr_matrix((np.ones(use.size), (pj[use], np.arange(use.size))), shape=(m, use.size))])
+    return -linprog(-np.ones(use.size), A_ub=a_ub, b_ub=np.r_[dk, cap], bounds=(0, None),
+                    method="highs").fun

@@ -15,32 +15,20 @@ import time
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import linprog
+from _optimize_brute import most_placed_lp, pair_instance
 
 from siting.optimize._highs import INF, solve_mip
 from siting.optimize.capacity import _kernel_solve, _transport
 
 
-def _instance(seed: int, n: int = 30, m: int = 11):
-    rng = np.random.default_rng(seed)
-    a = rng.random((n, m)) < 0.25
-    a[~a.any(axis=1), rng.integers(0, m)] = True
-    pi, pj = np.nonzero(a)
-    dk = rng.integers(1, 20, n).astype(float)
-    cap = rng.integers(20, 90, m).astype(float)
-    return pi, pj, dk, cap
+def _instance(seed: int):
+    return pair_instance(seed, 30, 11, density=0.25, demand=(1, 20), capacity=(20, 90))
 
 
 def _most_placed(pi, pj, dk, cap, sites) -> float:
     is_open = np.zeros(cap.size, dtype=bool)
     is_open[list(sites)] = True
-    use = np.flatnonzero(is_open[pj])
-    if use.size == 0:
-        return 0.0
-    n, m = dk.size, cap.size
-    a_ub = sp.vstack([sp.csr_matrix((np.ones(use.size), (pi[use], np.arange(use.size))), shape=(n, use.size)),
-                      sp.csr_matrix((np.ones(use.size), (pj[use], np.arange(use.size))), shape=(m, use.size))])
-    return -linprog(-np.ones(use.size), A_ub=a_ub, b_ub=np.r_[dk, cap], bounds=(0, None), method="highs").fun
+    return most_placed_lp(pi, pj, dk, cap, is_open)
 
 
 def _plans(m, size, fixed):
