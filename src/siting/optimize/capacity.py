@@ -133,8 +133,8 @@ def _kernel_solve(pi: np.ndarray, pj: np.ndarray, dk: np.ndarray, cap: np.ndarra
     starts from the best plan so far.
 
     Why: HiGHS alone spends its time on the bound. On the Shenzhen demo's shelters (583 rows × 356
-    sites, 15 s) it stayed at the greedy start's 68 sites; the 93-site kernel gives 63 (the optimum,
-    which HiGHS alone finds and proves in 168 s) in 5 s. HiGHS runs with its light presolve
+    sites, 15 s) it stayed at the greedy start's 68 sites; the 96-site kernel gives 63 (the optimum,
+    which HiGHS alone finds and proves in 168 s) in 7 s. HiGHS runs with its light presolve
     (``presolve_mode`` 2): its full MIP presolve took 207 s, past any time limit, on a 3,000 × 600
     district with 61,000 pairs.
 
