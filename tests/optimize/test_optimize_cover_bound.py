@@ -86,3 +86,30 @@ def test_set_cover_with_a_time_limit_reports_a_valid_bound(seed):
     assert sol.bound is not None and sol.bound <= want
     assert sol.status == "optimal" and sol.bound == want
     assert "stages" in sol.details["lagrangian"]
+
+
+def test_p_center_says_no_without_branching(monkeypatch):
+    # 12 clusters 100 apart, each reached only by its own 3 candidates (a truncated sparse matrix):
+    # no 5 sites reach every row. Greedy needs 12 and the Lagrangian bound proves 12, so HiGHS is
+    # never asked (it would be slow on a county) and the error names the real cause.
+    from siting.errors import InfeasibleError
+    from siting.optimize import center
+
+    rng = np.random.default_rng(0)
+    rows, cols, vals = [], [], []
+    for c in range(12):
+        for i in range(10):
+            for j in range(3):
+                rows.append(c * 10 + i)
+                cols.append(c * 3 + j)
+                vals.append(float(rng.uniform(1, 5)))
+    cost = sp.csr_matrix((vals, (rows, cols)), shape=(120, 36))
+
+    def no_highs(*args, **kwargs):
+        raise AssertionError("HiGHS was asked")
+
+    sol = center.p_center(cost, 12, time_limit=30)  # one per cluster: feasible
+    assert len(sol.sites) == 12 and (sol.assignment >= 0).all()
+    monkeypatch.setattr(center, "solve_mip", no_highs)
+    with pytest.raises(InfeasibleError, match="no choice of p = 5 sites reaches all 120 rows"):
+        center.p_center(cost, 5, time_limit=30)

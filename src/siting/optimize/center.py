@@ -1,7 +1,9 @@
 """The p-center model: open p sites so that the worst (weighted) cost from a row to its site is least.
 
-HiGHS (``highspy``) decides each set-cover feasibility question; the greedy + vertex-substitution
-heuristic of :mod:`siting.optimize.heuristics` gives the first plan (an upper bound). Written by hand:
+HiGHS (``highspy``) decides each set-cover feasibility question, after greedy (a yes) and the
+Lagrangian bound of :mod:`siting.optimize.cover_lagrangian` (a no, when even the relaxation needs more
+than ``p`` sites); the greedy + vertex-substitution heuristic of :mod:`siting.optimize.heuristics`
+gives the first plan (an upper bound). Written by hand:
 the binary search over the sorted distinct costs, because the p-center objective is a bottleneck that a
 single MIP models poorly.
 """
@@ -19,11 +21,15 @@ import scipy.sparse as sp
 from siting.errors import InfeasibleError
 from siting.optimize import _matrix as mx
 from siting.optimize._highs import INF, solve_mip
+from siting.optimize.cover_lagrangian import cover_lagrangian
 from siting.optimize.heuristics import cover_heuristic, pcenter_heuristic
 from siting.optimize.median import assign_closest
 from siting.optimize.solution import Solution, make_solution
 
 log = logging.getLogger(__name__)
+
+#: Share of a feasibility question's time the Lagrangian bound may take before HiGHS gets the rest.
+_DUAL_SHARE = 0.3
 
 
 def p_center(
@@ -65,7 +71,8 @@ def p_center(
     -----
     Method: the optimum is one of the distinct values ``r`` of ``w_i d_ij``. For a trial ``r`` the
     question "do ``p`` sites cover every row with ``w_i d_ij <= r``?" is a set-cover feasibility
-    problem (greedy first; when greedy needs more than ``p`` sites, HiGHS decides
+    problem (greedy first; when greedy needs more than ``p`` sites, the Lagrangian bound may prove
+    that more are needed; otherwise HiGHS decides
     ``min Σ y_j  s.t.  Σ_{j: w_i d_ij <= r} y_j ≥ 1, Σ y_j ≤ p``). Binary search between the lower bound
     ``max_i min_j w_i d_ij`` and the heuristic's value finds the optimum; on ``time_limit`` the smallest
     value not yet proven infeasible is the bound.
@@ -97,6 +104,12 @@ def p_center(
         sites = np.union1d(fx, np.setdiff1d(np.arange(m), fx)[: p - fx.size])
         best, bound, status = 0.0, 0.0, "optimal"
     else:
+        if dw.nnz < dw.shape[0] * dw.shape[1]:
+            # a truncated matrix: can p sites reach every row at all? (a county's 1 km matrix may
+            # need hundreds; the Lagrangian bound says so in seconds, before the dense heuristic)
+            left = None if deadline is None else 0.3 * (deadline - time.perf_counter())
+            if _feasible(dw, float(dwv.max()), p, fx, left)[0] is False:
+                raise InfeasibleError(_unreachable_message(p, active.size))
         big = float(dwv.max()) * 2 + 1
         dense = np.full(dw.shape, big)
         dense[rows, dw.indices] = dwv
@@ -128,9 +141,7 @@ def p_center(
                 hi = min(hi, int(np.searchsorted(values, best)))
             else:
                 if not proven_hi:
-                    raise InfeasibleError(
-                        f"p_center: no choice of p = {p} sites reaches all {active.size} rows that some "
-                        f"candidate reaches; raise p or remove the rows in separate network pieces")
+                    raise InfeasibleError(_unreachable_message(p, active.size))
                 lo = mid + 1
         bound = float(values[min(lo, values.size - 1)])
         if not np.isfinite(best):
@@ -159,6 +170,14 @@ def _feasible(
     s = cover_heuristic(a, np.ones(n, dtype=bool), fixed, np.ones(m))
     if s is not None and s.size <= p:
         return True, _pad(s, p, m)
+    # a no without branching: every cover (with the fixed sites or not) needs more than p sites
+    t = time.perf_counter()
+    lower, _ = cover_lagrangian(a, np.ones(m), target=p + 1 - 1e-6,
+                                deadline=None if time_limit is None else t + _DUAL_SHARE * time_limit)
+    if np.ceil(lower - 1e-6) > p:
+        return False, fixed
+    if time_limit is not None:
+        time_limit = max(time_limit - (time.perf_counter() - t), 0.05)
     A = sp.vstack([a, sp.csr_matrix(np.ones((1, m)))], format="csc")
     col_lo = np.zeros(m)
     col_lo[fixed] = 1.0
@@ -170,6 +189,11 @@ def _feasible(
     if res.x is not None:
         return True, _pad(np.flatnonzero(res.x > 0.5), p, m)
     return None, fixed
+
+
+def _unreachable_message(p: int, rows: int) -> str:
+    return (f"p_center: no choice of p = {p} sites reaches all {rows} rows that some candidate "
+            f"reaches; raise p or remove the rows in separate network pieces")
 
 
 def _pad(s: np.ndarray, p: int, m: int) -> np.ndarray:
