@@ -113,3 +113,25 @@ def test_p_center_says_no_without_branching(monkeypatch):
     monkeypatch.setattr(center, "solve_mip", no_highs)
     with pytest.raises(InfeasibleError, match="no choice of p = 5 sites reaches all 120 rows"):
         center.p_center(cost, 5, time_limit=30)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("p", [2, 3])
+def test_p_center_without_the_dense_heuristic_matches_brute_force(seed, p, monkeypatch):
+    # a matrix "too large" for the dense heuristic: the search starts from the set-cover plan
+    from _optimize_brute import brute_center, center_value, random_instance
+
+    from siting.optimize import center
+
+    monkeypatch.setattr(center, "_DENSE_CELLS", 0)
+    d, w, s = random_instance(seed, holes=0.1)
+    fixed = [seed % d.shape[1]]
+    want = brute_center(d, w, p, fixed)
+    if not np.isfinite(want):
+        with pytest.raises(Exception, match="p = "):
+            center.p_center(s, p, weights=w, fixed=fixed)
+        return
+    sol = center.p_center(s, p, weights=w, fixed=fixed)
+    assert sol.objective == pytest.approx(want, abs=1e-6)
+    assert sol.objective == pytest.approx(center_value(d, w, sol.sites), abs=1e-6)
+    assert set(fixed) <= set(sol.sites.tolist()) and len(sol.sites) <= p

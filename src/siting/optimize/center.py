@@ -28,6 +28,11 @@ from siting.optimize.solution import Solution, make_solution
 
 log = logging.getLogger(__name__)
 
+#: Matrix cells beyond which the dense greedy + substitution heuristic is skipped (its matrix would
+#: take 8 bytes a cell, and its greedy pass reads all of them once per site: on a 50,000 × 5,000
+#: county it ran 120 s past a 9 s deadline); the binary search then starts from a set-cover plan.
+_DENSE_CELLS = 20_000_000
+
 #: Share of a feasibility question's time the Lagrangian bound may take before HiGHS gets the rest.
 _DUAL_SHARE = 0.3
 
@@ -104,18 +109,26 @@ def p_center(
         sites = np.union1d(fx, np.setdiff1d(np.arange(m), fx)[: p - fx.size])
         best, bound, status = 0.0, 0.0, "optimal"
     else:
-        if dw.nnz < dw.shape[0] * dw.shape[1]:
-            # a truncated matrix: can p sites reach every row at all? (a county's 1 km matrix may
-            # need hundreds; the Lagrangian bound says so in seconds, before the dense heuristic)
+        cells = dw.shape[0] * dw.shape[1]
+        first = _pad(fx, p, m)
+        if dw.nnz < cells or cells > _DENSE_CELLS:
+            # can p sites reach every row at all? (a county's 1 km matrix may need hundreds; the
+            # Lagrangian bound says so in seconds) A yes comes with a plan.
             left = None if deadline is None else 0.3 * (deadline - time.perf_counter())
-            if _feasible(dw, float(dwv.max()), p, fx, left)[0] is False:
+            ok, plan = _feasible(dw, float(dwv.max()), p, fx, left)
+            if ok is False:
                 raise InfeasibleError(_unreachable_message(p, active.size))
-        big = float(dwv.max()) * 2 + 1
-        dense = np.full(dw.shape, big)
-        dense[rows, dw.indices] = dwv
-        hdl = None if tl is None else t0 + 0.3 * tl
-        sites = pcenter_heuristic(dense, p, fx, deadline=hdl)
-        del dense
+            if ok:
+                first = plan
+        if cells <= _DENSE_CELLS:
+            big = float(dwv.max()) * 2 + 1
+            dense = np.full(dw.shape, big)
+            dense[rows, dw.indices] = dwv
+            hdl = None if tl is None else t0 + 0.3 * tl
+            sites = pcenter_heuristic(dense, p, fx, deadline=hdl)
+            del dense
+        else:  # too large for the dense heuristic: the binary search starts from the cover's plan
+            sites = first
         best = value(sites)
         lb0 = float(np.max(np.minimum.reduceat(dwv, dw.indptr[:-1])))
         values = np.unique(dwv)
