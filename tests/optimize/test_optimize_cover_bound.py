@@ -135,3 +135,24 @@ def test_p_center_without_the_dense_heuristic_matches_brute_force(seed, p, monke
     assert sol.objective == pytest.approx(want, abs=1e-6)
     assert sol.objective == pytest.approx(center_value(d, w, sol.sites), abs=1e-6)
     assert set(fixed) <= set(sol.sites.tolist()) and len(sol.sites) <= p
+
+
+def test_p_center_heuristic_stops_at_its_deadline(monkeypatch):
+    # a deadline already passed: the greedy pass returns what it has (fewer than p sites); p_center
+    # pads such a plan and still finds the optimum by its binary search
+    import time
+
+    from _optimize_brute import brute_center, random_instance
+
+    from siting.optimize import center
+    from siting.optimize.heuristics import pcenter_heuristic
+
+    d, w, _ = random_instance(3, holes=0.0)
+    sites = pcenter_heuristic(d * w[:, None], 4, np.array([], dtype=int),
+                              deadline=time.perf_counter() - 1)
+    assert 1 <= sites.size < 4
+    monkeypatch.setattr(center, "pcenter_heuristic",
+                        lambda dw, p, fx, deadline=None: pcenter_heuristic(dw, p, fx, deadline=0.0))
+    sol = center.p_center(d, 4, weights=w)
+    assert len(sol.sites) == 4
+    assert sol.objective == pytest.approx(brute_center(d, w, 4, []), abs=1e-6)

@@ -125,7 +125,7 @@ def p_center(
             dense = np.full(dw.shape, big)
             dense[rows, dw.indices] = dwv
             hdl = None if tl is None else t0 + 0.3 * tl
-            sites = pcenter_heuristic(dense, p, fx, deadline=hdl)
+            sites = _pad(pcenter_heuristic(dense, p, fx, deadline=hdl), p, m)
             del dense
         else:  # too large for the dense heuristic: the binary search starts from the cover's plan
             sites = first

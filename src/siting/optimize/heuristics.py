@@ -140,13 +140,16 @@ def _pmedian_swaps(
 def pcenter_heuristic(
     dw: np.ndarray, p: int, fixed: np.ndarray, *, deadline: float | None = None
 ) -> np.ndarray:
-    """Greedy + vertex substitution for ``min max_i min_{j in S} dw_ij`` (``dw`` already weighted)."""
+    """Greedy + vertex substitution for ``min max_i min_{j in S} dw_ij`` (``dw`` already weighted).
+    Past the ``deadline`` the greedy pass stops too: the plan may then have fewer than ``p`` sites."""
     n, m = dw.shape
     is_open = np.zeros(m, dtype=bool)
     is_open[fixed] = True
     cur = dw[:, fixed].min(axis=1) if fixed.size else np.full(n, dw.max() * 2 + 1)
     blocks = _blocks(n, m)
     while is_open.sum() < p:
+        if deadline is not None and time.perf_counter() > deadline and is_open.any():
+            return np.flatnonzero(is_open)
         score = np.empty(m)
         for b in blocks:  # new max, then new sum as a tie-break
             nb = np.minimum(cur[:, None], dw[:, b])
