@@ -138,9 +138,13 @@ def solve_mip(
         status = "unknown"
     x = None
     objective = None
+    reduced_cost = None
     # compare as int: highspy 1.16 returns an enum that no longer equals the plain 2
     if int(info.primal_solution_status) == int(highspy.SolutionStatus.kSolutionStatusFeasible):
-        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        solution = h.getSolution()
+        x = np.asarray(solution.col_value, dtype=np.float64)
+        if not is_mip and status == "optimal":
+            reduced_cost = np.asarray(solution.col_dual, dtype=np.float64)
         objective = float(info.objective_function_value)
         if start is not None and is_mip and not np.isclose(
                 float(lp.col_cost_ @ x) + float(offset), objective, rtol=1e-7, atol=1e-6):
@@ -152,7 +156,6 @@ def solve_mip(
                              time_limit=time_limit, start=None, mip_rel_gap=mip_rel_gap,
                              mip_abs_gap=mip_abs_gap, offset=offset, options=options)
     bound: float | None
-    reduced_cost = None
     if is_mip:
         bound = float(info.mip_dual_bound)
         if not np.isfinite(bound):
@@ -163,8 +166,6 @@ def solve_mip(
     else:
         bound = objective if status == "optimal" else None
         nodes = 0
-        if status == "optimal" and x is not None:
-            reduced_cost = np.asarray(h.getSolution().col_dual, dtype=np.float64)
     log.debug("HiGHS %s rows=%d cols=%d nnz=%d status=%s obj=%s bound=%s %.2fs", "MIP" if is_mip
               else "LP", n_row, n_col, a.nnz, status, objective, bound, runtime)
     return MipResult(status, x, objective, bound, runtime, nodes, reduced_cost)
